@@ -1,0 +1,42 @@
+"""iop-scheduler: weekly timetables for intensive outpatient programs, built with CP-SAT.
+
+The public API::
+
+    from iop_scheduler import load_instance, solve, validate
+    week = load_instance("instances/small.json")
+    result = solve(week, time_limit=30)
+    assert validate(week, result.timetable) == []
+"""
+
+from .api import METHODS, solve, solve_with
+from .domain import Instance, ScheduledSession, Shortfall, Timetable
+from .errors import InputError
+from .io import load_instance, load_timetable, write_json_atomic
+from .options import SolveOptions
+from .result import PenaltyTerm, ProgressPoint, Result, Status
+from .validator import Violation, score, validate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METHODS",
+    "InputError",
+    "Instance",
+    "PenaltyTerm",
+    "ProgressPoint",
+    "Result",
+    "ScheduledSession",
+    "Shortfall",
+    "SolveOptions",
+    "Status",
+    "Timetable",
+    "Violation",
+    "__version__",
+    "load_instance",
+    "load_timetable",
+    "score",
+    "solve",
+    "solve_with",
+    "validate",
+    "write_json_atomic",
+]

@@ -1,0 +1,28 @@
+"""The ``iop-scheduler`` command line: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .solve_cmd import solve_command
+from .validate_cmd import validate_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iop-scheduler")
+def cli() -> None:
+    """Weekly timetables for intensive outpatient programs, built and proven with CP-SAT.
+
+    Start with `iop-scheduler solve instances/small.json -o week.json`, then
+    `iop-scheduler validate instances/small.json week.json`.
+    """
+
+
+cli.add_command(solve_command)
+cli.add_command(validate_command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

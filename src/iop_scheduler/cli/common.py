@@ -1,0 +1,136 @@
+"""What every command shares: error handling, exit codes, options and progress output."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ..errors import EXIT_INPUT_ERROR, InputError
+from ..result import ProgressPoint
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_input_errors(func: F) -> F:
+    """Turn `InputError` into one line on stderr and exit status 2, without a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except InputError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(EXIT_INPUT_ERROR)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def output_format_option(func: F) -> F:
+    """``--format table|json``."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="Print a readable table or machine-readable JSON.",
+    )(func)
+
+
+def solver_options(func: F) -> F:
+    """The options of every command that solves: limits, workers, seed, log, reproducibility."""
+    decorators = [
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(min=0.1),
+            default=60.0,
+            show_default=True,
+            help="Seconds for the whole run, model building included.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="CP-SAT search workers (0: one per core).",
+        ),
+        click.option(
+            "--seed", type=int, default=0, show_default=True, help="Random seed of the search."
+        ),
+        click.option("--log", is_flag=True, help="Print CP-SAT's search log on stderr."),
+        click.option(
+            "--reproducible",
+            is_flag=True,
+            help="Same input, seed and workers give the same timetable (stops on "
+            "deterministic work, so it may use less of the time limit).",
+        ),
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Show elapsed time, best penalty, bound and gap while solving "
+            "(default: when stderr is a terminal).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+class ProgressPrinter:
+    """Shows elapsed time, best penalty, bound and gap on stderr while a solve runs."""
+
+    def __init__(self, enabled: bool | None, label: str = "") -> None:
+        self.tty = sys.stderr.isatty()
+        self.enabled = self.tty if enabled is None else enabled
+        self.label = label
+        self.started = time.monotonic()
+        self.best: int | None = None
+        self.bound: int | None = None
+        self._last_line = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> ProgressPrinter:
+        if self.enabled and self.tty:
+            self._thread = threading.Thread(target=self._tick, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.enabled and self.tty:
+            click.echo("\r" + " " * 78 + "\r", err=True, nl=False)
+
+    def _text(self) -> str:
+        elapsed = time.monotonic() - self.started
+        best = f"{self.best:,}" if self.best is not None else "-"
+        bound = f"{self.bound:,}" if self.bound is not None else "-"
+        gap = ""
+        if self.best and self.bound is not None:
+            gap = f"  gap {max(0.0, (self.best - self.bound) / self.best):.1%}"
+        return f"{self.label}{elapsed:7.1f} s  best {best}  bound {bound}{gap}"
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            click.echo("\r" + self._text().ljust(78), err=True, nl=False)
+
+    def __call__(self, point: ProgressPoint) -> None:
+        """Record a new best timetable or bound (the solver's progress callback)."""
+        improved = point.penalty is not None and point.penalty != self.best
+        if point.penalty is not None:
+            self.best = point.penalty
+        if point.bound is not None:
+            self.bound = point.bound
+        if self.enabled and not self.tty:
+            now = time.monotonic()
+            if improved or now - self._last_line > 5:
+                self._last_line = now
+                click.echo(self._text(), err=True)

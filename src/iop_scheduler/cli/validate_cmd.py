@@ -1,0 +1,85 @@
+"""``iop-scheduler validate``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+
+from ..errors import EXIT_FINDINGS, EXIT_OK
+from ..io import load_instance, load_timetable
+from ..report.summary import penalty_table
+from ..result import total_penalty
+from ..validator import check_references, score, shortfalls_allowed, validate
+from .common import handles_input_errors, output_format_option
+
+
+@click.command("validate")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("timetable", type=click.Path(dir_okay=False))
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False),
+    help="The previous timetable, to count changes_from_previous.",
+)
+@output_format_option
+@handles_input_errors
+def validate_command(
+    instance: str, timetable: str, previous: str | None, output_format: str
+) -> None:
+    """Check TIMETABLE against every rule of INSTANCE, independently of the solver.
+
+    Lists every broken rule with the sessions, clients, clinicians or rooms involved, and
+    prints the penalty term by term. Exit status: 0 valid, 1 rules broken, 2 bad input.
+
+    \b
+    Example:
+      iop-scheduler validate instances/small.json week.json
+    """
+    week = load_instance(instance)
+    table = load_timetable(timetable)
+    check_references(week, table, file=timetable)
+    before = load_timetable(previous) if previous else None
+    violations = validate(week, table)
+    has_week = table.status in ("optimal", "feasible")
+    terms = score(week, table, previous=before) if has_week else {}
+    penalty = total_penalty(terms) if has_week else None
+    if output_format == "json":
+        payload = {
+            "valid": has_week and not violations,
+            "status": table.status,
+            "violations": [asdict(v) for v in violations],
+            "penalty": penalty,
+            "terms": {
+                n: {"amount": t.amount, "weight": t.weight, "cost": t.cost}
+                for n, t in terms.items()
+            },
+        }
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        if not has_week:
+            click.echo(f"{timetable}: status {table.status}, so it holds no timetable to check")
+        elif violations:
+            click.echo(f"{timetable}: {len(violations)} broken rule(s)")
+            for v in violations:
+                click.echo(f"  {v}")
+        else:
+            mode = " (shortfalls allowed)" if shortfalls_allowed(table) else ""
+            click.echo(f"{timetable}: valid{mode}, {len(table.sessions)} sessions")
+        if terms:
+            click.echo(f"\nPenalty {penalty:,}")
+            click.echo("\n".join(penalty_table(terms)))
+            declared = table.penalty
+            if (
+                declared is not None
+                and declared != penalty
+                and (
+                    previous
+                    or "change_from_previous"
+                    not in (table.model_extra or {}).get("penalty_terms", {})
+                )
+            ):
+                click.echo(f"Note: the file declares penalty {declared:,}; computed {penalty:,}.")
+    sys.exit(EXIT_OK if has_week and not violations else EXIT_FINDINGS)

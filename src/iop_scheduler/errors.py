@@ -1,0 +1,17 @@
+"""Errors a user can cause, and the CLI's exit codes."""
+
+from __future__ import annotations
+
+#: Exit codes, as in sqlfluff: 0 ok, 1 findings (broken rules, infeasible week), 2 bad input.
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INPUT_ERROR = 2
+
+
+class InputError(Exception):
+    """Bad input: one line that names the file, the field and the offending value or id."""
+
+    def __init__(self, message: str, *, file: str | None = None) -> None:
+        self.file = file
+        self.detail = message
+        super().__init__(f"{file}: {message}" if file else message)

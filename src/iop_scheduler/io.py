@@ -1,0 +1,148 @@
+"""Reading and writing the project's JSON files, with one-line errors and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .domain import Instance, Timetable
+from .errors import InputError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def load_instance(path: str | os.PathLike[str]) -> Instance:
+    """Load and check a clinic week (``iop-instance/1``); bad input raises `InputError`."""
+    instance = load_model(path, Instance)
+    if not instance.name:
+        instance.name = Path(path).stem
+    return instance
+
+
+def load_timetable(path: str | os.PathLike[str]) -> Timetable:
+    """Load a timetable (``iop-schedule/1``); bad input raises `InputError`."""
+    return load_model(path, Timetable)
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON file, turning a missing file or malformed JSON into `InputError`."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=name) from None
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", file=name) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"line {err.lineno} column {err.colno}: malformed JSON: {err.msg}", file=name
+        ) from None
+
+
+def load_model(path: str | os.PathLike[str], model: type[ModelT]) -> ModelT:
+    """Parse a JSON file into a pydantic model, reporting the first problem in one line."""
+    data = read_json(path)
+    return parse_model(data, model, file=str(path))
+
+
+def parse_model(data: Any, model: type[ModelT], *, file: str | None = None) -> ModelT:
+    """Validate already-parsed JSON data into a model, raising a one-line `InputError`."""
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object at the top level", file=file)
+    expected = model.model_fields.get("format")
+    if expected is not None and "format" in data:
+        wanted = expected.default if isinstance(expected.default, str) else None
+        literal = getattr(expected.annotation, "__args__", (wanted,))
+        if data["format"] not in literal:
+            raise InputError(
+                f"format: expected {' or '.join(map(repr, literal))}, got {data['format']!r}",
+                file=file,
+            )
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise InputError(describe_validation_error(err, data), file=file) from None
+
+
+def describe_validation_error(err: ValidationError, data: Any) -> str:
+    """Turn the most telling pydantic error into ``field.path (id): message``."""
+    errors = err.errors(include_url=False)
+    # A union (``X | None``) reports one error per branch; the none branch says least.
+    telling = [e for e in errors if e["type"] not in ("none_required",)] or errors
+    first = telling[0]
+    message = str(first["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    if first["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    elif first["type"] not in ("value_error", "assertion_error") and _is_scalar(first["input"]):
+        message = f"{message} (got {first['input']!r})"
+    path = format_location(first["loc"], data)
+    return f"{path}: {message}" if path else message
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def format_location(loc: tuple[Any, ...], data: Any) -> str:
+    """Render a pydantic location as ``clients[3] (c4).availability.mon[0]``."""
+    text = ""
+    node = data
+    for part in loc:
+        if isinstance(part, str) and any(ch in part for ch in "[(,"):
+            continue  # a union-branch tag such as "dict[str,...]", not a field name
+        if isinstance(part, int):
+            text += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                text += f" ({node['id']})"
+        else:
+            text += f".{part}" if text else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return text
+
+
+def write_json_atomic(path: str | os.PathLike[str], payload: Any) -> None:
+    """Write JSON so that the file is either the whole new content or untouched."""
+    write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write text through a temporary file in the same folder, then rename it into place."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write bytes through a temporary file in the same folder, then rename it into place."""
+    write_atomic(path, lambda handle: handle.write(data))
+
+
+def write_atomic(path: str | os.PathLike[str], writer: Callable[[Any], object]) -> None:
+    """Call ``writer`` on a temporary binary file, then rename it to ``path``."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            writer(handle)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def dump_timetable(timetable: Timetable) -> dict[str, Any]:
+    """Return the JSON form of a timetable, section 6 fields first."""
+    return timetable.model_dump(mode="json")

@@ -1,0 +1,41 @@
+"""Settings of a solve, shared by every method and by the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .domain import Timetable
+from .result import ProgressPoint
+
+#: How many deterministic work units (CP-SAT's "dtime") reproducible mode allows per second
+#: of time limit. Measured on the sample clinics: CP-SAT spends about one unit per second
+#: per worker here, so the deterministic limit is usually reached before the wall clock.
+DTIME_PER_SECOND = 0.5
+
+
+@dataclass
+class SolveOptions:
+    """How to solve: limits, parallelism, reproducibility, and what to start from."""
+
+    #: Seconds for the whole run, model building included.
+    time_limit: float = 60.0
+    #: CP-SAT search workers; 0 means one per core.
+    workers: int = 0
+    seed: int = 0
+    #: Print CP-SAT's search log.
+    log: bool = False
+    #: Same input, seed and workers give the same timetable (stops on deterministic time).
+    reproducible: bool = False
+    #: Week minimums may fall short, at the shortfall weight (SPEC section 6).
+    allow_shortfalls: bool = False
+    #: A previous timetable: its attendances are kept where possible (change_from_previous).
+    previous: Timetable | None = None
+    #: A timetable to start the search from (CP-SAT solution hint).
+    hint: Timetable | None = None
+    #: Start from the greedy baseline's week when no hint is given.
+    greedy_hint: bool = True
+    #: Called with each new best timetable or bound during the search.
+    on_progress: Callable[[ProgressPoint], None] | None = None
+    #: Receives CP-SAT's log lines when ``log`` is set (default: standard error).
+    log_callback: Callable[[str], None] | None = None

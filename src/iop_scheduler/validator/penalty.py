@@ -1,0 +1,70 @@
+"""The penalty of SPEC section 5, computed from a timetable alone, term by term."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from fractions import Fraction
+from math import ceil
+
+from ..domain import Instance, Timetable
+from ..result import PenaltyTerm
+from .rules import _Week, real_shortfalls, shortfalls_allowed
+
+
+def score(
+    instance: Instance,
+    timetable: Timetable,
+    *,
+    previous: Timetable | None = None,
+    allow_shortfalls: bool | None = None,
+) -> dict[str, PenaltyTerm]:
+    """Each named penalty term of a timetable: staff, idle, preferences, changes, shortfall."""
+    weights = instance.weights
+    sessions = timetable.sessions
+    staff = sum(s.end - s.start for s in sessions)
+    days: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    misses = 0
+    for s in sessions:
+        for c in dict.fromkeys(s.clients):
+            days[(c, s.day)].append((s.start, s.end))
+            client = instance.client_by_id.get(c)
+            if client is None:
+                continue
+            off_day = bool(client.preferred_days) and s.day not in client.preferred_days
+            window = client.preferred_window
+            off_window = window is not None and (s.start < window[0] or s.end > window[1])
+            if off_day or off_window:
+                misses += 1
+    idle = 0
+    for spans in days.values():
+        first = min(start for start, _ in spans)
+        last = max(end for _, end in spans)
+        idle += (last - first) - sum(end - start for start, end in spans)
+    terms = {
+        "staff_minute": PenaltyTerm("staff_minute", staff, weights.staff_minute),
+        "client_idle_minute": PenaltyTerm("client_idle_minute", idle, weights.client_idle_minute),
+        "preference_miss": PenaltyTerm("preference_miss", misses, weights.preference_miss),
+    }
+    if previous is not None:
+        kept = {(c, s.type, s.day, s.start) for s in sessions for c in s.clients}
+        lost = {(c, s.type, s.day, s.start) for s in previous.sessions for c in s.clients} - kept
+        terms["change_from_previous"] = PenaltyTerm(
+            "change_from_previous", len(lost), weights.change_from_previous
+        )
+    if allow_shortfalls is None:
+        allow_shortfalls = shortfalls_allowed(timetable)
+    if allow_shortfalls:
+        by_client: dict[str, list] = defaultdict(list)
+        for s in sessions:
+            for c in dict.fromkeys(s.clients):
+                by_client[c].append(s)
+        amount = 0
+        for _, rule, need, got in real_shortfalls(_Week(instance, list(sessions), dict(by_client))):
+            if rule == "min_hours_per_client_week":
+                amount += ceil(Fraction(str(need)) * 60) - round(got * 60)
+            else:
+                amount += 60 * int(need - got)
+        terms["shortfall_minute"] = PenaltyTerm(
+            "shortfall_minute", amount, weights.shortfall_minute
+        )
+    return terms
