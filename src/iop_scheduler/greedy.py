@@ -260,16 +260,92 @@ class GreedyCoordinator:
                 )
         return steps
 
+    def _options_ending(
+        self,
+        client: Client,
+        day: Day,
+        end: int,
+        window_start: int,
+        used_types: set[str],
+        need_types: dict[str, int],
+    ) -> list[_Step]:
+        """Every way to spend the time just before ``end`` (to extend a block backwards)."""
+        steps: list[_Step] = []
+        for duration in sorted({t.duration_minutes for t in self.inst.session_types}):
+            start = end - duration
+            if start < window_start:
+                continue
+            steps += [
+                o
+                for o in self._options_at(client, day, start, end, used_types, need_types)
+                if o.end == end
+            ]
+        return steps
+
+    def top_up(self, client: Client) -> None:
+        """Extend the client's day blocks at either end until hours and requirements are met."""
+        rules = self.inst.rules
+        while True:
+            sessions = self.client_sessions[client.id]
+            counts: dict[str, int] = defaultdict(int)
+            for session in sessions:
+                counts[session.type_id] += 1
+            needs = {t: n - counts[t] for t, n in client.requires.items() if n > counts[t]}
+            minutes = self._client_minutes(client.id)
+            if minutes >= self.min_week and not needs:
+                return
+            best: tuple[tuple, _Step] | None = None
+            for day in sorted({s.day for s in sessions}, key=day_index):
+                day_sessions = [s for s in sessions if s.day == day]
+                used = {s.type_id for s in day_sessions}
+                if rules.max_same_type_per_client_day > 1:
+                    used = {
+                        t
+                        for t in used
+                        if sum(1 for s in day_sessions if s.type_id == t)
+                        >= rules.max_same_type_per_client_day
+                    }
+                day_minutes = sum(s.end - s.start for s in day_sessions)
+                first = min(s.start for s in day_sessions)
+                last = max(s.end for s in day_sessions)
+                for win_start, win_end in self.cands.client_windows[client.id][day]:
+                    options: list[_Step] = []
+                    if win_start <= last < win_end:
+                        options += self._options_at(client, day, last, win_end, used, needs)
+                    if win_start < first <= win_end:
+                        options += self._options_ending(client, day, first, win_start, used, needs)
+                    for option in options:
+                        length = option.end - option.start
+                        if self.max_day is not None and day_minutes + length > self.max_day:
+                            continue
+                        if self.max_week is not None and minutes + length > self.max_week:
+                            continue
+                        if not self._free(f"c:{client.id}", day, option.start, option.end):
+                            continue
+                        key = (self._rank(option, needs, 99), day_index(day))
+                        if best is None or key < best[0]:
+                            best = (key, option)
+            if best is None:
+                return
+            self._commit(client, [best[1]])
+
     def _rank(self, step: _Step, need_types: dict[str, int], groups: int) -> tuple:
         """Lower is better: required types, then joining over opening, then groups."""
         required = need_types.get(step.type_id, 0) > 0
         return (
             not required,
             step.session is None,
+            not self._helps(step),
             not (step.is_group and groups < self.inst.rules.min_group_sessions_per_client_day),
             -(len(step.session.clients) if step.session else 0),
             step.end - step.start,
             step.type_id,
+        )
+
+    def _helps(self, step: _Step) -> bool:
+        """Whether a step joins a session that is still below its minimum size."""
+        return step.session is not None and len(step.session.clients) < (
+            self.inst.type_by_id[step.type_id].size_min
         )
 
     def _plan_day(
@@ -317,9 +393,13 @@ class GreedyCoordinator:
                     t = step.end
                 if minutes < self.min_day or groups < min_groups or not plan:
                     continue
-                opened = sum(1 for s in plan if s.session is None)
                 met = sum(1 for s in plan if need_types.get(s.type_id, 0) > 0)
-                key = (-met, minutes < target, opened, idle, start)
+                opened = sum(
+                    1
+                    for st in plan
+                    if st.session is None and self.inst.type_by_id[st.type_id].kind != "individual"
+                )
+                key = (minutes < target, opened, -met, idle, start)
                 if best is None or key < best[0]:
                     best = (key, plan)
         return best[1] if best else None
@@ -347,24 +427,24 @@ class GreedyCoordinator:
         return sum(s.end - s.start for s in self.client_sessions[client_id])
 
     def plan_client(self, client: Client) -> bool:
-        """Give a client day blocks until their week is met; False if it cannot be."""
+        """Give a client day blocks until their week is met; False if it cannot be.
+
+        Each round plans every day the client could still attend and keeps the day whose
+        block opens the fewest new groups (joining the grid others already use), so that
+        clients of a cohort converge on the same days and times.
+        """
         rules = self.inst.rules
-        fixed_days = {s.day for s in self.client_sessions[client.id]}
-        days = sorted(
-            (d for d in self.inst.days if self.cands.client_windows[client.id][d]),
-            key=lambda d: (
-                d not in fixed_days,
-                bool(client.preferred_days) and d not in client.preferred_days,
-                day_index(d),
-            ),
-        )
         need_types = dict(client.requires)
         for s in self.client_sessions[client.id]:
             need_types[s.type_id] = need_types.get(s.type_id, 0) - 1
-        attended = set(fixed_days)
-        for day in days:
+        attended = {s.day for s in self.client_sessions[client.id]}
+        open_days = [
+            d
+            for d in self.inst.days
+            if self.cands.client_windows[client.id][d] and d not in attended
+        ]
+        while open_days:
             minutes = self._client_minutes(client.id)
-            days_left = max(rules.min_days_per_client_week - len(attended), 1)
             still = max(self.min_week - minutes, 0)
             if (
                 len(attended) >= rules.min_days_per_client_week
@@ -372,18 +452,37 @@ class GreedyCoordinator:
                 and all(v <= 0 for v in need_types.values())
             ):
                 break
-            if day in attended:
-                continue
+            days_left = max(rules.min_days_per_client_week - len(attended), 1)
             target = max(self.min_day, -(-still // days_left))
             if self.max_week is not None:
                 target = min(target, self.max_week - minutes)
-            plan = self._plan_day(client, day, target, need_types)
-            if plan is None:
-                continue
+            best: tuple[tuple, Day, list[_Step]] | None = None
+            for day in open_days:
+                plan = self._plan_day(client, day, target, need_types)
+                if plan is None:
+                    continue
+                opened = sum(
+                    1
+                    for st in plan
+                    if st.session is None and self.inst.type_by_id[st.type_id].kind != "individual"
+                )
+                joined = sum(len(st.session.clients) for st in plan if st.session is not None)
+                met = sum(1 for st in plan if need_types.get(st.type_id, 0) > 0)
+                helped = sum(1 for st in plan if self._helps(st))
+                missed = bool(client.preferred_days) and day not in client.preferred_days
+                key = (opened, -helped, -met, -joined, missed, day_index(day))
+                if best is None or key < best[0]:
+                    best = (key, day, plan)
+            if best is None:
+                break
+            _, day, plan = best
             self._commit(client, plan)
             attended.add(day)
+            open_days.remove(day)
             for step in plan:
                 need_types[step.type_id] = need_types.get(step.type_id, 0) - 1
+        if not self.client_met(client):
+            self.top_up(client)
         return self.client_met(client)
 
     def client_met(self, client: Client) -> bool:
@@ -453,17 +552,23 @@ class GreedyCoordinator:
         return self.max_week is None or self._client_minutes(client_id) + minutes <= self.max_week
 
     def repair(self) -> list[str]:
-        """Fill or dissolve groups below minimum size; returns clients left unmet."""
-        unmet: list[str] = []
+        """Fill or dissolve groups below minimum size; returns clients left unmet.
+
+        A group below its minimum first takes clients who already attend that day. If it
+        stays too small, its clients are re-planned after everyone else, when the grid
+        exists for them to join; a pool that is too small a second time is banned.
+        """
+        too_small_before: set[int] = set()
         for _ in range(REPAIR_ROUNDS):
             small = [
                 s
                 for s in self.sessions
                 if not s.fixed and len(s.clients) < self.inst.type_by_id[s.type_id].size_min
             ]
-            if not small:
+            unmet = [c for c in self.inst.clients if not self.client_met(c)]
+            if not small and not unmet:
                 break
-            replan: set[str] = set()
+            replan: set[str] = {c.id for c in unmet}
             for session in small:
                 stype = self.inst.type_by_id[session.type_id]
                 for c in sorted(self.inst.client_by_id):
@@ -473,17 +578,40 @@ class GreedyCoordinator:
                         self._join(session, c)
                 if len(session.clients) < stype.size_min:
                     assert session.pool is not None
-                    self.banned.add(session.pool.index)
+                    if session.pool.index in too_small_before:
+                        self.banned.add(session.pool.index)
+                    too_small_before.add(session.pool.index)
                     replan.update(session.clients)
                     for c in list(session.clients):
                         self._leave(session, c)
                     self._close(session)
             for c in sorted(replan):
                 self.unplan_client(c)
-            for c in sorted(replan):
+            for c in sorted(replan, key=lambda c: self._cohort_key(self.inst.client_by_id[c])):
                 self.plan_client(self.inst.client_by_id[c])
-        unmet = [c.id for c in self.inst.clients if not self.client_met(c)]
-        return unmet
+        small_left = any(
+            not s.fixed and len(s.clients) < self.inst.type_by_id[s.type_id].size_min
+            for s in self.sessions
+        )
+        unmet_ids = [c.id for c in self.inst.clients if not self.client_met(c)]
+        if small_left:
+            # A session too small to run is dropped with its clients' whole day there, so
+            # that every day rule still holds; those clients are then short.
+            for session in list(self.sessions):
+                if session.fixed or len(session.clients) >= (
+                    self.inst.type_by_id[session.type_id].size_min
+                ):
+                    continue
+                for c in list(session.clients):
+                    for other in list(self.client_sessions[c]):
+                        if other.day == session.day and not other.fixed:
+                            self._leave(other, c)
+                            if not other.clients:
+                                self._close(other)
+                if session in self.sessions and not session.clients:
+                    pass
+            unmet_ids = [c.id for c in self.inst.clients if not self.client_met(c)]
+        return unmet_ids
 
     def build(self) -> list[str]:
         """Plan every client, then repair; returns the clients whose week is not met."""

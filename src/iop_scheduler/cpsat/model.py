@@ -214,6 +214,11 @@ class TimetableModel:
     def _pool_sizes(self) -> None:
         """Rules 2-5 inside a pool: one leader and one room per copy, sizes within bounds."""
         for pvars in self.vars.pools:
+            # Redundant, but it makes the LP relaxation run a whole copy for any attendee
+            # instead of a twelfth of one (the strong facility-location link).
+            copies = pvars.copies()
+            for literal in pvars.clients.values():
+                self.model.add(literal <= copies)
             if pvars.mode == "per_leader":
                 self._per_leader_pool(pvars)
             else:
@@ -618,12 +623,13 @@ class TimetableModel:
                 if longest <= min(a.minutes for a in day_options):
                     continue  # every choice of sessions leaves no gap
                 day_vars = self.vars.client_days[(client_id, day)]
-                first = model.new_int_var(min(starts), max(starts), f"first[{client_id},{day}]")
-                last = model.new_int_var(min(ends), max(ends), f"last[{client_id},{day}]")
+                tag = f"{client_id},{day}"
+                first = model.new_int_var(min(starts), max(starts), f"first[{tag}]")
+                last = model.new_int_var(min(ends), max(ends), f"last[{tag}]")
                 for option in day_options:
                     model.add(first <= option.start).only_enforce_if(option.literal)
                     model.add(last >= option.end).only_enforce_if(option.literal)
-                idle = model.new_int_var(0, longest, f"idle[{client_id},{day}]")
+                idle = model.new_int_var(0, longest, f"idle[{tag}]")
                 model.add(idle >= last - first - day_vars.minutes).only_enforce_if(day_vars.attends)
                 day_vars.idle = idle
                 total.append(idle)
