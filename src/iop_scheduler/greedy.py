@@ -98,6 +98,13 @@ class GreedyCoordinator:
             self.pools_by_time[(pool.day, pool.start)].append(pool)
         self.pool_clients = {p.index: set(p.clients) for p in candidates.pools}
         self.banned: set[int] = set()
+        # Minutes each clinician still owes their caseload (assigned required sessions):
+        # groups go first to whoever has the most hours to spare beyond that.
+        self.owed: dict[str, int] = defaultdict(int)
+        for client in instance.clients:
+            for type_id, clin_id in client.assigned_clinicians.items():
+                count = client.requires.get(type_id, 0)
+                self.owed[clin_id] += count * instance.type_by_id[type_id].duration_minutes
         self._place_fixed()
 
     # -- bookkeeping ---------------------------------------------------------------------
@@ -153,11 +160,17 @@ class GreedyCoordinator:
         self.lead_minutes[(session.clinician, None)] -= minutes
 
     def _join(self, session: _Session, client_id: str) -> None:
+        assigned = self.inst.client_by_id[client_id].assigned_clinicians.get(session.type_id)
+        if assigned == session.clinician:
+            self.owed[assigned] -= session.end - session.start
         session.clients.append(client_id)
         self.client_sessions[client_id].append(session)
         self.busy[(f"c:{client_id}", session.day)].append((session.start, session.end))
 
     def _leave(self, session: _Session, client_id: str) -> None:
+        assigned = self.inst.client_by_id[client_id].assigned_clinicians.get(session.type_id)
+        if assigned == session.clinician:
+            self.owed[assigned] += session.end - session.start
         session.clients.remove(client_id)
         self.client_sessions[client_id].remove(session)
         self.busy[(f"c:{client_id}", session.day)].remove((session.start, session.end))
@@ -174,10 +187,21 @@ class GreedyCoordinator:
             <= hours_to_minutes_floor(clin.max_hours_per_week)
         )
 
+    def _spare(self, clinician_id: str) -> tuple[int, str]:
+        """Sort key: clinicians with the most weekly minutes to spare beyond their caseload."""
+        clin = self.inst.clinician_by_id[clinician_id]
+        week = (
+            hours_to_minutes_floor(clin.max_hours_per_week)
+            if clin.max_hours_per_week is not None
+            else 40 * 60
+        )
+        spare = week - self.lead_minutes[(clinician_id, None)] - self.owed[clinician_id]
+        return (-spare, clinician_id)
+
     def _staff(self, pool: Pool, client: Client) -> tuple[str, str | None] | None:
         """First free qualified leader (the assigned one if any) and first free suitable room."""
         assigned = client.assigned_clinicians.get(pool.type_id)
-        leaders = [assigned] if assigned is not None else list(pool.leaders)
+        leaders = [assigned] if assigned is not None else sorted(pool.leaders, key=self._spare)
         leader = next(
             (
                 k
@@ -329,10 +353,100 @@ class GreedyCoordinator:
                 return
             self._commit(client, [best[1]])
 
-    def _rank(self, step: _Step, need_types: dict[str, int], groups: int) -> tuple:
-        """Lower is better: required types, then joining over opening, then groups."""
+    def force_required(self, client: Client) -> None:
+        """Fit each missing required session into a day the client attends.
+
+        Scarce sessions (a psychiatrist's few hours) rarely fit a block built around
+        groups; a coordinator swaps out whatever non-required session overlaps them, as
+        long as the day still meets its rules.
+        """
+        rules = self.inst.rules
+        for type_id, count in sorted(client.requires.items()):
+            while sum(1 for s in self.client_sessions[client.id] if s.type_id == type_id) < count:
+                best: tuple[tuple, _Step, list[_Session]] | None = None
+                sessions = self.client_sessions[client.id]
+                counts: dict[str, int] = defaultdict(int)
+                for session in sessions:
+                    counts[session.type_id] += 1
+                for day in sorted({s.day for s in sessions}, key=day_index):
+                    day_sessions = [s for s in sessions if s.day == day]
+                    if sum(1 for s in day_sessions if s.type_id == type_id) >= (
+                        rules.max_same_type_per_client_day
+                    ):
+                        continue
+                    for pool in self.cands.pools:
+                        if pool.type_id != type_id or pool.day != day:
+                            continue
+                        overlapped = [
+                            s
+                            for s in day_sessions
+                            if overlaps(s.start, s.end, pool.start, pool.end)
+                        ]
+                        if any(
+                            s.fixed or counts[s.type_id] <= client.requires.get(s.type_id, 0)
+                            for s in overlapped
+                        ):
+                            continue
+                        used = {s.type_id for s in day_sessions if s not in overlapped}
+                        windows = self.cands.client_windows[client.id][day]
+                        window_end = next((e for b, e in windows if b <= pool.start < e), None)
+                        if window_end is None:
+                            continue
+                        for s in overlapped:  # tentatively free the client's time
+                            self.busy[(f"c:{client.id}", day)].remove((s.start, s.end))
+                        options = [
+                            o
+                            for o in self._options_at(
+                                client, day, pool.start, window_end, used, {type_id: 1}
+                            )
+                            if o.type_id == type_id and o.start == pool.start
+                        ]
+                        for s in overlapped:
+                            self.busy[(f"c:{client.id}", day)].append((s.start, s.end))
+                        if not options:
+                            continue
+                        kept = [s for s in day_sessions if s not in overlapped]
+                        minutes = sum(s.end - s.start for s in kept) + pool.duration
+                        groups = sum(
+                            1 for s in kept if self.inst.type_by_id[s.type_id].kind == "group"
+                        )
+                        groups += self.inst.type_by_id[type_id].kind == "group"
+                        if (
+                            minutes < self.min_day
+                            or groups < rules.min_group_sessions_per_client_day
+                        ):
+                            continue
+                        if self.max_day is not None and minutes > self.max_day:
+                            continue
+                        lost = sum(s.end - s.start for s in overlapped)
+                        key = (len(overlapped), lost, day_index(day), pool.start)
+                        if best is None or key < best[0]:
+                            best = (key, options[0], overlapped)
+                if best is None:
+                    break
+                _, step, overlapped = best
+                for s in overlapped:
+                    self._leave(s, client.id)
+                    if not s.clients and not s.fixed:
+                        self._close(s)
+                if step.session is not None and step.session not in self.sessions:
+                    continue  # the session it would join was closed; look again
+                self._commit(client, [step])
+        self.top_up(client)
+
+    def _rank(
+        self, step: _Step, need_types: dict[str, int], groups: int, groups_first: bool = False
+    ) -> tuple:
+        """Sort key of a step, lower is better.
+
+        Required types (or groups, until the day has enough) come first, then joining over
+        opening, then sessions that help a group reach its minimum size.
+        """
         required = need_types.get(step.type_id, 0) > 0
+        short_of_groups = groups < self.inst.rules.min_group_sessions_per_client_day
+        first = not (step.is_group and short_of_groups) if groups_first else not required
         return (
+            first,
             not required,
             step.session is None,
             not self._helps(step),
@@ -357,7 +471,9 @@ class GreedyCoordinator:
         min_groups = self.inst.rules.min_group_sessions_per_client_day
         best: tuple[tuple, list[_Step]] | None = None
         for win_start, win_end in windows:
-            for start in range(win_start, win_end, slot):
+            for start, groups_first in [
+                (t0, order) for t0 in range(win_start, win_end, slot) for order in (False, True)
+            ]:
                 plan: list[_Step] = []
                 used: set[str] = set()
                 needs = dict(need_types)
@@ -384,7 +500,7 @@ class GreedyCoordinator:
                         if idle > 2 * slot:
                             break
                         continue
-                    step = min(options, key=lambda o: self._rank(o, needs, groups))
+                    step = min(options, key=lambda o: self._rank(o, needs, groups, groups_first))
                     plan.append(step)
                     used.add(step.type_id)
                     needs[step.type_id] = needs.get(step.type_id, 0) - 1
@@ -483,6 +599,8 @@ class GreedyCoordinator:
                 need_types[step.type_id] = need_types.get(step.type_id, 0) - 1
         if not self.client_met(client):
             self.top_up(client)
+        if not self.client_met(client):
+            self.force_required(client)
         return self.client_met(client)
 
     def client_met(self, client: Client) -> bool:
@@ -551,6 +669,55 @@ class GreedyCoordinator:
             return False
         return self.max_week is None or self._client_minutes(client_id) + minutes <= self.max_week
 
+    def _try_swap_into(self, client_id: str, session: _Session) -> bool:
+        """Move a client who attends that day from overlapping, fuller sessions into this one."""
+        client = self.inst.client_by_id[client_id]
+        rules = self.inst.rules
+        if client_id in session.clients or session.pool is None:
+            return False
+        if client_id not in self.pool_clients.get(session.pool.index, set()):
+            return False
+        assigned = client.assigned_clinicians.get(session.type_id)
+        if assigned is not None and assigned != session.clinician:
+            return False
+        day_sessions = [s for s in self.client_sessions[client_id] if s.day == session.day]
+        if not day_sessions:
+            return False
+        overlapped = [
+            s for s in day_sessions if overlaps(s.start, s.end, session.start, session.end)
+        ]
+        counts: dict[str, int] = defaultdict(int)
+        for s in self.client_sessions[client_id]:
+            counts[s.type_id] += 1
+        for s in overlapped:
+            stype = self.inst.type_by_id[s.type_id]
+            if s.fixed or len(s.clients) <= stype.size_min:
+                return False
+            if counts[s.type_id] <= client.requires.get(s.type_id, 0):
+                return False
+        kept = [s for s in day_sessions if s not in overlapped]
+        if sum(1 for s in kept if s.type_id == session.type_id) >= (
+            rules.max_same_type_per_client_day
+        ):
+            return False
+        minutes = sum(s.end - s.start for s in kept) + session.end - session.start
+        groups = sum(1 for s in kept if self.inst.type_by_id[s.type_id].kind == "group")
+        groups += self.inst.type_by_id[session.type_id].kind == "group"
+        if minutes < self.min_day or groups < rules.min_group_sessions_per_client_day:
+            return False
+        if self.max_day is not None and minutes > self.max_day:
+            return False
+        week = self._client_minutes(client_id) - sum(s.end - s.start for s in overlapped)
+        week += session.end - session.start
+        if week < min(self.min_week, self._client_minutes(client_id)):
+            return False
+        if self.max_week is not None and week > self.max_week:
+            return False
+        for s in overlapped:
+            self._leave(s, client_id)
+        self._join(session, client_id)
+        return True
+
     def repair(self) -> list[str]:
         """Fill or dissolve groups below minimum size; returns clients left unmet.
 
@@ -576,6 +743,10 @@ class GreedyCoordinator:
                         break
                     if self._can_add(c, session):
                         self._join(session, c)
+                for c in sorted(self.inst.client_by_id):
+                    if len(session.clients) >= stype.size_min:
+                        break
+                    self._try_swap_into(c, session)
                 if len(session.clients) < stype.size_min:
                     assert session.pool is not None
                     if session.pool.index in too_small_before:
@@ -660,12 +831,18 @@ def solve_greedy(
     sessions = coordinator.scheduled()
     elapsed = time.monotonic() - started
     stats = ModelStats(pools=len(candidates.pools))
+    terms = penalty_terms(
+        instance, sessions, previous=options.previous, allow_shortfalls=options.allow_shortfalls
+    )
     timetable = Timetable(
         instance=instance.name,
         status="feasible",
+        penalty=total_penalty(terms),
+        solve_seconds=round(elapsed, 3),
         sessions=sessions,
         shortfalls=week_shortfalls(instance, sessions) if options.allow_shortfalls else [],
     )
+    timetable.penalty_terms = {n: t.cost for n, t in terms.items()}  # type: ignore[attr-defined]
     violations = validate(instance, timetable, allow_shortfalls=options.allow_shortfalls)
     if violations or (unmet and not options.allow_shortfalls):
         empty = Timetable(
@@ -686,12 +863,6 @@ def solve_greedy(
             solve_seconds=elapsed,
             stats=stats,
         )
-    terms = penalty_terms(
-        instance, sessions, previous=options.previous, allow_shortfalls=options.allow_shortfalls
-    )
-    timetable.penalty = total_penalty(terms)
-    timetable.solve_seconds = round(elapsed, 3)
-    timetable.penalty_terms = {n: t.cost for n, t in terms.items()}  # type: ignore[attr-defined]
     return Result(
         Status.FEASIBLE,
         timetable,
