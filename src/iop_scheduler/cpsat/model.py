@@ -55,8 +55,12 @@ class TimetableModel:
         *,
         allow_shortfalls: bool = False,
         previous: Timetable | None = None,
+        explain: bool = False,
     ) -> None:
         self.candidates = candidates
+        #: Put each rule family behind an assumption literal (to explain infeasibility).
+        self.explain = explain
+        self.assumptions: dict[str, BoolVar] = {}
         self.instance: Instance = candidates.instance
         self.allow_shortfalls = allow_shortfalls
         self.previous = previous
@@ -70,6 +74,16 @@ class TimetableModel:
         self._add_variables()
         self.add_constraints()
         self._add_objective()
+
+    def _guard(self, family: str) -> list[BoolVar]:
+        """Enforcement literals of a rule family: none, or one assumption when explaining."""
+        if not self.explain:
+            return []
+        literal = self.assumptions.get(family)
+        if literal is None:
+            literal = self.model.new_bool_var(f"assume[{family}]")
+            self.assumptions[family] = literal
+        return [literal]
 
     # -- variables -----------------------------------------------------------------------
 
@@ -176,9 +190,11 @@ class TimetableModel:
             stype = inst.type_by_id[copy.type_id]
             tag = f"fixed{copy.index}"
             joiners = {c: model.new_bool_var(f"join[{c},{tag}]") for c in copy.joiners}
-            self.vars.fixed.append(FixedVars(copy, stype, joiners))
+            guard = self._guard(f"fixed:{copy.index}")
+            runs = guard[0] if guard else self.vars.true
+            self.vars.fixed.append(FixedVars(copy, stype, joiners, runs))
             discipline = clinicians[copy.clinician].discipline
-            members: list[tuple[str, BoolVar]] = [(c, self.vars.true) for c in copy.listed]
+            members: list[tuple[str, BoolVar]] = [(c, runs) for c in copy.listed]
             members += list(joiners.items())
             for c, literal in members:
                 attendances[c].append(
@@ -244,7 +260,9 @@ class TimetableModel:
                 model.add(sum(literals) <= pv.leaders[leader])
             self._individual_disciplines(pv, pinned)
             return
-        model.add(attendees >= stype.size_min * copies)
+        model.add(attendees >= stype.size_min * copies).only_enforce_if(
+            self._guard(f"size:{stype.id}")
+        )
         if pv.rooms:
             model.add(attendees <= sum(pv.room_seats[r] * z for r, z in pv.rooms.items()))
         else:
@@ -300,7 +318,9 @@ class TimetableModel:
             pv.leader_sizes[k] = size
             free_sizes.append(free)
             model.add(size == sum(pinned_to[k]) + sum(tracked_to[k]) + free)
-            model.add(size >= stype.size_min * leads)
+            model.add(size >= stype.size_min * leads).only_enforce_if(
+                self._guard(f"size:{stype.id}")
+            )
             model.add(size <= cap * leads)
         model.add(sum(free_sizes) == sum(free_clients))
         if not pv.rooms:
@@ -324,8 +344,12 @@ class TimetableModel:
         for fv in self.vars.fixed:
             copy = fv.copy
             stype = fv.stype
-            size = len(copy.listed) + sum(fv.joiners.values())
-            model.add(size >= stype.size_min)
+            for literal in fv.joiners.values():
+                model.add_implication(literal, fv.runs)
+            size = len(copy.listed) * fv.runs + sum(fv.joiners.values())
+            model.add(size >= stype.size_min * fv.runs).only_enforce_if(
+                self._guard(f"size:{stype.id}")
+            )
             most = stype.size_max
             if copy.room is not None:
                 capacity = inst.room_by_id[copy.room].capacity
@@ -364,7 +388,7 @@ class TimetableModel:
                     f"fixed session {copy.index} ({copy.type_id} {copy.day}): "
                     + "; ".join(problems)
                 )
-                model.add_bool_or([])  # no valid timetable keeps this booking
+                model.add_bool_or([]).only_enforce_if(fv.runs)  # no valid week keeps it
 
     def _no_overlap(self, items: Iterable[tuple[Day, int, int, BoolVar]]) -> None:
         """At most one of the overlapping items per maximal clique of a day's intervals."""
@@ -384,7 +408,7 @@ class TimetableModel:
                 items[k].append((pv.pool.day, pv.pool.start, pv.pool.end, literal))
         for fv in self.vars.fixed:
             c = fv.copy
-            items[c.clinician].append((c.day, c.start, c.end, self.vars.true))
+            items[c.clinician].append((c.day, c.start, c.end, fv.runs))
         for clinician_items in items.values():
             self._no_overlap(clinician_items)
 
@@ -397,7 +421,7 @@ class TimetableModel:
         for fv in self.vars.fixed:
             c = fv.copy
             if c.room is not None:
-                items[c.room].append((c.day, c.start, c.end, self.vars.true))
+                items[c.room].append((c.day, c.start, c.end, fv.runs))
         for room_items in items.values():
             self._no_overlap(room_items)
 
@@ -414,7 +438,7 @@ class TimetableModel:
             for k, literal in pv.leaders.items():
                 minutes[(k, pv.pool.day)].append(pv.pool.duration * literal)
         for fv in self.vars.fixed:
-            minutes[(fv.copy.clinician, fv.copy.day)].append(fv.copy.duration)
+            minutes[(fv.copy.clinician, fv.copy.day)].append(fv.copy.duration * fv.runs)
         for clinician in inst.clinicians:
             day_bound = clinician.max_hours_per_day
             week_bound = clinician.max_hours_per_week
@@ -423,9 +447,13 @@ class TimetableModel:
                 terms = minutes.get((clinician.id, day), [])
                 week_terms += terms
                 if day_bound is not None and terms:
-                    self.model.add(sum(terms) <= hours_to_minutes_floor(day_bound))
+                    self.model.add(sum(terms) <= hours_to_minutes_floor(day_bound)).only_enforce_if(
+                        self._guard(f"clinician_hours:{clinician.id}")
+                    )
             if week_bound is not None and week_terms:
-                self.model.add(sum(week_terms) <= hours_to_minutes_floor(week_bound))
+                self.model.add(
+                    sum(week_terms) <= hours_to_minutes_floor(week_bound)
+                ).only_enforce_if(self._guard(f"clinician_hours:{clinician.id}"))
 
     def _client_days(self) -> None:
         """Rule 7: hours, group sessions and distinct types on every day a client attends."""
@@ -441,6 +469,7 @@ class TimetableModel:
             by_day: dict[Day, list[Attendance]] = defaultdict(list)
             for option in options:
                 by_day[option.day].append(option)
+            guard = self._guard(f"client_day:{client_id}")
             for day, day_options in by_day.items():
                 attends = model.new_bool_var(f"day[{client_id},{day}]")
                 minutes = sum(a.minutes * a.literal for a in day_options)
@@ -449,20 +478,22 @@ class TimetableModel:
                     model.add_implication(option.literal, attends)
                 model.add_bool_or([a.literal for a in day_options]).only_enforce_if(attends)
                 if min_day > 0:
-                    model.add(minutes >= min_day).only_enforce_if(attends)
+                    model.add(minutes >= min_day).only_enforce_if([attends, *guard])
                 if max_day is not None:
-                    model.add(minutes <= max_day)
+                    model.add(minutes <= max_day).only_enforce_if(guard)
                 groups = [a.literal for a in day_options if a.is_group]
                 if rules.min_group_sessions_per_client_day > 0:
                     model.add(
                         sum(groups) >= rules.min_group_sessions_per_client_day
-                    ).only_enforce_if(attends)
+                    ).only_enforce_if([attends, *guard])
                 by_type: dict[str, list[BoolVar]] = defaultdict(list)
                 for option in day_options:
                     by_type[option.type_id].append(option.literal)
                 for literals in by_type.values():
                     if len(literals) > rules.max_same_type_per_client_day:
-                        model.add(sum(literals) <= rules.max_same_type_per_client_day)
+                        model.add(
+                            sum(literals) <= rules.max_same_type_per_client_day
+                        ).only_enforce_if(guard)
 
     def _client_weeks(self) -> None:
         """Rule 6: required sessions, days and hours of each client's week."""
@@ -484,6 +515,7 @@ class TimetableModel:
                 v.attends for (c, _), v in self.vars.client_days.items() if c == client.id
             ]
             week_minutes = sum(a.minutes * a.literal for a in options)
+            guard = self._guard(f"client_week:{client.id}")
             if self.allow_shortfalls:
                 slack.days = model.new_int_var(
                     0, rules.min_days_per_client_week, f"short_days[{client.id}]"
@@ -492,10 +524,12 @@ class TimetableModel:
                 model.add(sum(day_literals) + slack.days >= rules.min_days_per_client_week)
                 model.add(week_minutes + slack.minutes >= min_week)
             else:
-                model.add(sum(day_literals) >= rules.min_days_per_client_week)
-                model.add(week_minutes >= min_week)
+                model.add(sum(day_literals) >= rules.min_days_per_client_week).only_enforce_if(
+                    guard
+                )
+                model.add(week_minutes >= min_week).only_enforce_if(guard)
             if max_week is not None:
-                model.add(week_minutes <= max_week)
+                model.add(week_minutes <= max_week).only_enforce_if(guard)
             for type_id, count in client.requires.items():
                 if count <= 0:
                     continue
@@ -505,7 +539,7 @@ class TimetableModel:
                     slack.requires[type_id] = missing
                     model.add(attended + missing >= count)
                 else:
-                    model.add(attended >= count)
+                    model.add(attended >= count).only_enforce_if(guard)
 
     def _client_disciplines(self) -> None:
         """Rule 6: each client's sessions are led by enough distinct disciplines."""
@@ -549,7 +583,7 @@ class TimetableModel:
                 slack.disciplines = model.new_int_var(0, need, f"short_disc[{client_id}]")
                 model.add(sum(has) + slack.disciplines >= need)
             else:
-                model.add(sum(has) >= need)
+                model.add(sum(has) >= need).only_enforce_if(self._guard(f"client_week:{client_id}"))
 
     def _program_day_disciplines(self) -> None:
         """Rule 8: on each day with sessions, enough disciplines lead."""
@@ -567,21 +601,23 @@ class TimetableModel:
                         leads[clinicians[k].discipline].append(literal)
             fixed_here = [fv for fv in self.vars.fixed if fv.copy.day == day]
             for fv in fixed_here:
-                leads[clinicians[fv.copy.clinician].discipline].append(self.vars.true)
+                leads[clinicians[fv.copy.clinician].discipline].append(fv.runs)
             attends = [v.attends for (_, d), v in self.vars.client_days.items() if d == day]
             if not attends and not fixed_here:
                 continue
             active = model.new_bool_var(f"active[{day}]")
             for literal in attends:
                 model.add_implication(literal, active)
-            if fixed_here:
-                model.add(active == 1)
+            for fv in fixed_here:
+                model.add_implication(fv.runs, active)
             has = []
             for q, literals in sorted(leads.items()):
                 literal = model.new_bool_var(f"day_disc[{day},{q}]")
                 model.add_bool_or(literals).only_enforce_if(literal)
                 has.append(literal)
-            model.add(sum(has) >= need).only_enforce_if(active)
+            model.add(sum(has) >= need).only_enforce_if(
+                [active, *self._guard(f"program_day:{day}")]
+            )
 
     # -- objective -----------------------------------------------------------------------
 
@@ -604,7 +640,7 @@ class TimetableModel:
     def _staff_minutes(self) -> cp_model.LinearExprT:
         """Minutes of every session that runs."""
         pooled = sum(pv.pool.duration * pv.copies() for pv in self.vars.pools)
-        return pooled + sum(fv.copy.duration for fv in self.vars.fixed)
+        return pooled + sum(fv.copy.duration * fv.runs for fv in self.vars.fixed)
 
     def _idle_minutes(self, needed: bool) -> cp_model.LinearExprT:
         """Minutes between a client's first start and last end of a day spent in no session."""

@@ -10,10 +10,12 @@ import time
 from ortools.sat.python import cp_model
 
 from ..candidates import build_candidates
+from ..diagnose import diagnose
 from ..domain import Instance, Timetable
 from ..options import DTIME_PER_SECOND, SolveOptions
 from ..result import ModelStats, ProgressPoint, Result, Status, total_penalty
 from ..scoring import penalty_terms, week_shortfalls
+from .explain import explain_from_model
 from .model import TimetableModel
 from .placement import place_sessions
 
@@ -51,6 +53,20 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self._record(last, self.best_bound)
 
 
+def _infeasible(instance: Instance, started: float, reasons: list[str]) -> Result:
+    """A result for a week the pre-solve diagnosis proved infeasible."""
+    elapsed = time.monotonic() - started
+    timetable = Timetable(
+        instance=instance.name,
+        status=Status.INFEASIBLE.value,
+        solve_seconds=round(elapsed, 3),
+        explanation=reasons,
+    )
+    return Result(
+        Status.INFEASIBLE, timetable, method="cpsat", build_seconds=elapsed, total_seconds=elapsed
+    )
+
+
 def configure_portfolio(params: object, workers: int) -> None:
     """Set the number of workers and, for few workers, which CP-SAT subsolvers run.
 
@@ -71,6 +87,9 @@ def solve_cpsat(
     """Build the pool model, solve it within the time limit and place clients into copies."""
     started = time.monotonic() if started is None else started
     candidates = build_candidates(instance)
+    findings = diagnose(instance, candidates, allow_shortfalls=options.allow_shortfalls)
+    if findings:
+        return _infeasible(instance, started, [str(f) for f in findings])
     tm = TimetableModel(
         candidates, allow_shortfalls=options.allow_shortfalls, previous=options.previous
     )
@@ -142,7 +161,14 @@ def solve_cpsat(
             shortfalls=week_shortfalls(instance, sessions) if options.allow_shortfalls else [],
         )
     elif status is Status.INFEASIBLE:
-        timetable.explanation = list(tm.infeasible_reasons)
+        reasons = list(tm.infeasible_reasons)
+        left = options.time_limit - (time.monotonic() - started)
+        if not reasons and left > 1:
+            reasons = explain_from_model(instance, min(left, 60.0), candidates)
+        timetable.explanation = reasons or [
+            "proven infeasible, but no explanation was found in the time left; run "
+            "`iop-scheduler explain` with a longer --time-limit"
+        ]
     total = time.monotonic() - started
     timetable.solve_seconds = round(total, 3)
     if terms:

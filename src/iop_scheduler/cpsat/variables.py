@@ -51,6 +51,8 @@ class FixedVars:
     copy: FixedCopy
     stype: SessionType
     joiners: dict[str, BoolVar]
+    #: The booking is kept (the constant true, or an assumption when explaining).
+    runs: BoolVar
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,579 @@
+"""Pre-solve diagnosis: common reasons a clinic week cannot be scheduled, in plain words.
+
+Every check here is a short proof: when it reports a problem, no valid timetable exists,
+so `solve` can say "infeasible" and why in well under a second, before building a model.
+When no check fires the week may still be infeasible; the model then explains it
+(`cpsat.explain`). Nothing here imports OR-Tools.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .candidates import (
+    Candidates,
+    build_candidates,
+    can_lead,
+    covers,
+    free_windows,
+    hours_to_minutes_ceil,
+    hours_to_minutes_floor,
+    overlaps,
+)
+from .domain import Instance
+from .times import DAY_NAMES, Day, format_hhmm, format_minutes
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason the week cannot be scheduled, naming the rule and who is involved."""
+
+    rule: str
+    message: str
+    clients: tuple[str, ...] = ()
+    clinicians: tuple[str, ...] = ()
+    rooms: tuple[str, ...] = ()
+    days: tuple[str, ...] = field(default=())
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _hours(minutes: float) -> str:
+    return format_minutes(minutes)
+
+
+def _day_list(days: list[str]) -> str:
+    return ", ".join(DAY_NAMES[d] for d in days) if days else "no day"
+
+
+def diagnose(
+    instance: Instance, candidates: Candidates | None = None, *, allow_shortfalls: bool = False
+) -> list[Finding]:
+    """Every common reason this week is infeasible (empty: none found, not proof of feasibility).
+
+    With ``allow_shortfalls`` only what shortfalls cannot absorb is reported: bookings that
+    conflict (every week minimum may fall short, but fixed sessions must still run).
+    """
+    cands = candidates or build_candidates(instance)
+    findings: list[Finding] = list(_fixed_conflicts(instance))
+    if allow_shortfalls:
+        return findings
+    findings += _rule_contradictions(instance)
+    findings += _client_reach(instance, cands)
+    findings += _required_types(instance, cands)
+    findings += _client_disciplines(instance, cands)
+    findings += _caseloads(instance)
+    findings += _program_days(instance, cands)
+    findings += _group_seats(instance, cands)
+    return findings
+
+
+def _rule_contradictions(inst: Instance) -> Iterator[Finding]:
+    """Rules that contradict each other whatever the roster."""
+    rules = inst.rules
+    if rules.max_hours_per_client_week is not None and (
+        hours_to_minutes_floor(rules.max_hours_per_client_week)
+        < hours_to_minutes_ceil(rules.min_hours_per_client_week)
+    ):
+        yield Finding(
+            "max_hours_per_client_week",
+            (
+                f"the rules ask for at least {rules.min_hours_per_client_week:g} h a week "
+                f"but allow "
+                f"at most {rules.max_hours_per_client_week:g} h"
+            ),
+        )
+    if rules.max_hours_per_client_day is not None and (
+        hours_to_minutes_floor(rules.max_hours_per_client_day)
+        < hours_to_minutes_ceil(rules.min_hours_per_client_day)
+    ):
+        yield Finding(
+            "max_hours_per_client_day",
+            (
+                f"the rules ask for at least {rules.min_hours_per_client_day:g} h on each day a "
+                f"client attends but allow at most {rules.max_hours_per_client_day:g} h"
+            ),
+        )
+    if rules.min_days_per_client_week > len(inst.days) and inst.clients:
+        yield Finding(
+            "min_days_per_client_week",
+            (
+                f"the program runs on {len(inst.days)} day(s) but each client must attend "
+                f"{rules.min_days_per_client_week}"
+            ),
+        )
+
+
+def _fixed_conflicts(inst: Instance) -> Iterator[Finding]:
+    """Fixed sessions that overlap each other or fall outside someone's availability."""
+    spans = []
+    for index, booked in enumerate(inst.fixed_sessions):
+        end = booked.start + inst.type_by_id[booked.type].duration_minutes
+        spans.append((index, booked, end))
+        when = f"{DAY_NAMES[booked.day]} {format_hhmm(booked.start)}-{format_hhmm(end)}"
+        label = f"fixed session {index} ({booked.type}, {when})"
+        clin = inst.clinician_by_id[booked.clinician]
+        if not covers(
+            free_windows(clin.availability, booked.day, inst.open, inst.close), booked.start, end
+        ):
+            yield Finding(
+                "fixed",
+                f"{label} is led by {clin.id}, who is not available then",
+                clinicians=(clin.id,),
+                days=(booked.day,),
+            )
+        if booked.room is not None:
+            room = inst.room_by_id[booked.room]
+            if not covers(
+                free_windows(room.availability, booked.day, inst.open, inst.close),
+                booked.start,
+                end,
+            ):
+                yield Finding(
+                    "fixed",
+                    f"{label} is booked in room {room.id}, which is not available then",
+                    rooms=(room.id,),
+                    days=(booked.day,),
+                )
+            if room.capacity < len(booked.clients):
+                yield Finding(
+                    "fixed",
+                    f"{label} lists {len(booked.clients)} clients but room "
+                    f"{room.id} holds {room.capacity}",
+                    rooms=(room.id,),
+                )
+        for c in booked.clients:
+            client = inst.client_by_id[c]
+            if not covers(
+                free_windows(client.availability, booked.day, inst.open, inst.close),
+                booked.start,
+                end,
+            ):
+                yield Finding(
+                    "fixed",
+                    f"{label} lists client {c}, who is not available then",
+                    clients=(c,),
+                    days=(booked.day,),
+                )
+            assigned = client.assigned_clinicians.get(booked.type)
+            if assigned is not None and assigned != booked.clinician:
+                yield Finding(
+                    "fixed",
+                    f"{label} is led by {booked.clinician}, but client {c} "
+                    f"must see {assigned} for {booked.type}",
+                    clients=(c,),
+                    clinicians=(assigned, booked.clinician),
+                )
+    for i, (index_a, a, end_a) in enumerate(spans):
+        for index_b, b, end_b in spans[i + 1 :]:
+            if a.day != b.day or not overlaps(a.start, end_a, b.start, end_b):
+                continue
+            shared = []
+            if a.clinician == b.clinician:
+                shared.append(f"clinician {a.clinician}")
+            if a.room is not None and a.room == b.room:
+                shared.append(f"room {a.room}")
+            both = sorted(set(a.clients) & set(b.clients))
+            shared += [f"client {c}" for c in both]
+            if shared:
+                yield Finding(
+                    "fixed",
+                    (
+                        f"fixed sessions {index_a} ({a.type}) and {index_b} ({b.type}) overlap on "
+                        f"{DAY_NAMES[a.day]} and share {', '.join(shared)}"
+                    ),
+                    clients=tuple(both),
+                    days=(a.day,),
+                )
+
+
+def _client_reach(inst: Instance, cands: Candidates) -> Iterator[Finding]:
+    """Clients who cannot reach the required days or hours with any sessions at all."""
+    rules = inst.rules
+    need_days = rules.min_days_per_client_week
+    need_week = hours_to_minutes_ceil(rules.min_hours_per_client_week)
+    max_day = (
+        None
+        if rules.max_hours_per_client_day is None
+        else hours_to_minutes_floor(rules.max_hours_per_client_day)
+    )
+    reach = _reachable_minutes(cands)
+    for client in inst.clients:
+        usable = [d for d in inst.days if reach[client.id].get(d, 0) > 0]
+        available = [d for d in inst.days if cands.client_windows[client.id][d]]
+        if len(usable) < need_days:
+            lost = cands.dropped_days.get(client.id, {})
+            why = "; ".join(f"on {DAY_NAMES[d]} {reason}" for d, reason in lost.items())
+            detail = f" ({why})" if why else ""
+            if len(available) < need_days:
+                text = (
+                    f"client {client.id} is available on {len(available)} program day(s) "
+                    f"({_day_list(available)}) but the program requires {need_days}"
+                )
+            else:
+                text = (
+                    f"client {client.id} can attend sessions on only {len(usable)} day(s) "
+                    f"({_day_list(usable)}) but the program requires {need_days}{detail}"
+                )
+            yield Finding("min_days_per_client_week", text, clients=(client.id,))
+            continue
+        week = sum(
+            min(reach[client.id][d], max_day) if max_day is not None else reach[client.id][d]
+            for d in usable
+        )
+        if week < need_week:
+            yield Finding(
+                "min_hours_per_client_week",
+                (
+                    f"client {client.id} can attend at most {_hours(week)} of sessions this week "
+                    f"(within their availability) but the program requires "
+                    f"{rules.min_hours_per_client_week:g} h"
+                ),
+                clients=(client.id,),
+            )
+
+
+def _reachable_minutes(cands: Candidates) -> dict[str, dict[Day, int]]:
+    """Per client and day, the minutes covered by sessions they could attend."""
+    spans: dict[tuple[str, Day], list[tuple[int, int]]] = defaultdict(list)
+    for pool in cands.pools:
+        for c in pool.clients:
+            spans[(c, pool.day)].append((pool.start, pool.end))
+    for copy in cands.fixed:
+        for c in copy.listed + copy.joiners:
+            spans[(c, copy.day)].append((copy.start, copy.end))
+    reach: dict[str, dict[Day, int]] = defaultdict(dict)
+    for (c, day), items in spans.items():
+        total, current = 0, None
+        for start, end in sorted(items):
+            if current is None or start > current[1]:
+                if current is not None:
+                    total += current[1] - current[0]
+                current = [start, end]
+            else:
+                current[1] = max(current[1], end)
+        if current is not None:
+            total += current[1] - current[0]
+        reach[c][day] = total
+    return reach
+
+
+def _required_types(inst: Instance, cands: Candidates) -> Iterator[Finding]:
+    """Required sessions that no candidate session can give the client."""
+    per_client_type: dict[tuple[str, str], set[Day]] = defaultdict(set)
+    for pool in cands.pools:
+        for c in pool.clients:
+            per_client_type[(c, pool.type_id)].add(pool.day)
+    for copy in cands.fixed:
+        for c in copy.listed + copy.joiners:
+            per_client_type[(c, copy.type_id)].add(copy.day)
+    max_same = inst.rules.max_same_type_per_client_day
+    common: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for client in inst.clients:
+        for type_id, count in client.requires.items():
+            if count <= 0:
+                continue
+            days = per_client_type.get((client.id, type_id), set())
+            if len(days) * max_same >= count:
+                continue
+            stype = inst.type_by_id[type_id]
+            if not stype.admits_track(client.track):
+                yield Finding(
+                    f"requires:{type_id}",
+                    (
+                        f"client {client.id} requires {type_id}, which clients of track "
+                        f"{client.track} may not attend (it admits {', '.join(stype.tracks)})"
+                    ),
+                    clients=(client.id,),
+                )
+                continue
+            if days:
+                yield Finding(
+                    f"requires:{type_id}",
+                    (
+                        f"client {client.id} requires {count} {type_id} session(s) but can "
+                        f"attend it on only {len(days)} day(s) "
+                        f"({_day_list(sorted(days, key=inst.days.index))}), "
+                        f"at most {max_same} a day"
+                    ),
+                    clients=(client.id,),
+                )
+                continue
+            text, shared = _why_no_session(inst, cands, client.id, type_id)
+            if shared:
+                common[(type_id, text)].append(client.id)
+            else:
+                yield Finding(f"requires:{type_id}", text, clients=(client.id,))
+    for (type_id, text), clients in sorted(common.items()):
+        names = ", ".join(clients[:10]) + ("..." if len(clients) > 10 else "")
+        who = (
+            f"client {names} requires"
+            if len(clients) == 1
+            else (f"{len(clients)} clients ({names}) require")
+        )
+        yield Finding(f"requires:{type_id}", f"{who} {type_id}, but {text}", clients=tuple(clients))
+
+
+def _why_no_session(
+    inst: Instance, cands: Candidates, client_id: str, type_id: str
+) -> tuple[str, bool]:
+    """The most specific reason a client can never attend a type.
+
+    Returns the reason and whether it is shared by every client (so that one line can name
+    them all); client-specific reasons name the client themselves.
+    """
+    client = inst.client_by_id[client_id]
+    stype = inst.type_by_id[type_id]
+    windows = cands.client_windows[client_id]
+    days = [d for d in inst.days if windows[d]]
+    assigned = client.assigned_clinicians.get(type_id)
+    duration = stype.duration_minutes
+
+    def free_for(availability: object, day: Day) -> list[tuple[int, int]]:
+        spans = free_windows(availability, day, inst.open, inst.close)  # type: ignore[arg-type]
+        return [
+            (max(s, a), min(e, b))
+            for s, e in spans
+            for a, b in windows[day]
+            if min(e, b) - max(s, a) >= duration
+        ]
+
+    def too_busy(clin_id: str) -> bool:
+        clin = inst.clinician_by_id[clin_id]
+        return any(
+            bound is not None and hours_to_minutes_floor(bound) < duration
+            for bound in (clin.max_hours_per_day, clin.max_hours_per_week)
+        )
+
+    if assigned is not None:
+        clin = inst.clinician_by_id[assigned]
+        if not can_lead(inst, assigned, stype):
+            return (
+                f"client {client_id} must see {assigned} for {type_id}, but {assigned} "
+                f"({clin.discipline}) may not lead {type_id}"
+            ), False
+        if too_busy(assigned):
+            return (
+                f"client {client_id} must see {assigned} for {type_id}, but {assigned}'s "
+                f"hour limits are shorter than one {duration}-minute session"
+            ), False
+        if not any(free_for(clin.availability, d) for d in days):
+            return (
+                f"client {client_id} must see {assigned} for {type_id}, but {assigned}'s "
+                f"availability never overlaps the client's ({_day_list(days)}) for "
+                f"{duration} minutes"
+            ), False
+    leaders = [c.id for c in inst.clinicians if can_lead(inst, c.id, stype)]
+    if not leaders:
+        return f"no clinician is qualified to lead {type_id}", True
+    if all(too_busy(k) for k in leaders):
+        return (
+            f"every clinician qualified for it ({', '.join(leaders)}) works fewer hours "
+            f"than one {duration}-minute session"
+        ), True
+    if not any(free_for(inst.clinician_by_id[k].availability, d) for k in leaders for d in days):
+        return (
+            f"client {client_id} requires {type_id}, but no clinician qualified for it is "
+            f"available on the client's days and hours ({_day_list(days)})"
+        ), False
+    if stype.needs_room:
+        rooms = [r for r in inst.rooms if r.kind in stype.room_kinds]
+        if not rooms:
+            return (
+                f"it needs a room of kind {', '.join(stype.room_kinds)} and the clinic has none",
+                True,
+            )
+        if not any(free_for(r.availability, d) for r in rooms for d in days):
+            return (
+                f"client {client_id} requires {type_id}, but no "
+                f"{'/'.join(stype.room_kinds)} room is free during their hours"
+            ), False
+    if stype.size_min > 1:
+        return (
+            f"client {client_id} requires {type_id}, but at no time when they are available "
+            f"can {stype.size_min} clients (its min_size) attend it with a qualified leader "
+            "and a room"
+        ), False
+    return (
+        f"client {client_id} requires {type_id}, but no qualified leader and room are free "
+        "together during their hours"
+    ), False
+
+
+def _client_disciplines(inst: Instance, cands: Candidates) -> Iterator[Finding]:
+    """Clients who cannot see enough distinct disciplines whatever they attend."""
+    need = inst.rules.min_disciplines_per_client_week
+    possible: dict[str, set[str]] = defaultdict(set)
+    for pool in cands.pools:
+        disciplines = {inst.clinician_by_id[k].discipline for k in pool.leaders}
+        for c in pool.clients:
+            assigned = inst.client_by_id[c].assigned_clinicians.get(pool.type_id)
+            if assigned is not None:
+                possible[c].add(inst.clinician_by_id[assigned].discipline)
+            else:
+                possible[c] |= disciplines
+    for copy in cands.fixed:
+        for c in copy.listed + copy.joiners:
+            possible[c].add(inst.clinician_by_id[copy.clinician].discipline)
+    for client in inst.clients:
+        found = possible.get(client.id, set())
+        if 0 < len(found) < need:
+            yield Finding(
+                "min_disciplines_per_client_week",
+                (
+                    f"client {client.id} can only attend sessions led by "
+                    f"{', '.join(sorted(found))} but the program requires {need} disciplines a week"
+                ),
+                clients=(client.id,),
+            )
+
+
+def _caseloads(inst: Instance) -> Iterator[Finding]:
+    """Assigned clinicians whose caseload alone exceeds their hours or availability."""
+    owed: dict[str, int] = defaultdict(int)
+    who: dict[str, list[str]] = defaultdict(list)
+    for client in inst.clients:
+        for type_id, clin_id in client.assigned_clinicians.items():
+            count = client.requires.get(type_id, 0)
+            if count > 0:
+                owed[clin_id] += count * inst.type_by_id[type_id].duration_minutes
+                who[clin_id].append(client.id)
+    for clin_id, minutes in sorted(owed.items()):
+        clin = inst.clinician_by_id[clin_id]
+        available = sum(
+            end - start
+            for day in inst.days
+            for start, end in free_windows(clin.availability, day, inst.open, inst.close)
+        )
+        bound = clin.max_hours_per_week
+        limit = available if bound is None else min(available, hours_to_minutes_floor(bound))
+        if minutes > limit:
+            why = (
+                f"works at most {bound:g} h a week"
+                if bound is not None and hours_to_minutes_floor(bound) <= available
+                else f"is available only {_hours(available)} in program hours"
+            )
+            yield Finding(
+                "clinician_hours",
+                (
+                    f"clinician {clin_id} is the assigned clinician of {len(who[clin_id])} clients "
+                    f"({', '.join(who[clin_id][:10])}) whose required sessions with them "
+                    f"alone take {_hours(minutes)}, but {clin_id} {why}"
+                ),
+                clients=tuple(who[clin_id]),
+                clinicians=(clin_id,),
+            )
+
+
+def _forced_days(inst: Instance, cands: Candidates) -> dict[Day, list[str]]:
+    """Clients who must attend a day because they can attend no more days than required."""
+    reach = _reachable_minutes(cands)
+    need = inst.rules.min_days_per_client_week
+    forced: dict[Day, list[str]] = defaultdict(list)
+    for client in inst.clients:
+        usable = [d for d in inst.days if reach[client.id].get(d, 0) > 0]
+        if len(usable) == need:
+            for d in usable:
+                forced[d].append(client.id)
+    for copy in cands.fixed:
+        for c in copy.listed:
+            if c not in forced[copy.day]:
+                forced[copy.day].append(c)
+    return forced
+
+
+def _program_days(inst: Instance, cands: Candidates) -> Iterator[Finding]:
+    """Days that must run but cannot have enough disciplines leading."""
+    need = inst.rules.min_disciplines_per_day
+    if need <= 1:
+        return
+    forced = _forced_days(inst, cands)
+    for day in inst.days:
+        if not forced.get(day) and not any(f.day == day for f in cands.fixed):
+            continue
+        leading = {
+            inst.clinician_by_id[k].discipline
+            for p in cands.pools
+            if p.day == day
+            for k in p.leaders
+        }
+        leading |= {
+            inst.clinician_by_id[f.clinician].discipline for f in cands.fixed if f.day == day
+        }
+        if len(leading) < need:
+            clients = forced.get(day, [])
+            yield Finding(
+                "min_disciplines_per_day",
+                (
+                    f"on {DAY_NAMES[day]} only {len(leading)} discipline(s) can lead sessions "
+                    f"({', '.join(sorted(leading)) or 'none'}) but the program requires {need} "
+                    f"a day, "
+                    f"and sessions must run that day (clients {', '.join(clients[:8])}"
+                    f"{'...' if len(clients) > 8 else ''} cannot attend on enough other days)"
+                ),
+                clients=tuple(clients),
+                days=(day,),
+            )
+
+
+def _group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
+    """Group-seat demand in a window beyond what the rooms and leaders there can hold."""
+    need_groups = inst.rules.min_group_sessions_per_client_day
+    if need_groups <= 0:
+        return
+    forced = _forced_days(inst, cands)
+    group_types = [t for t in inst.session_types if t.kind == "group"]
+    if not group_types:
+        return
+    shortest = min(t.duration_minutes for t in group_types)
+    for day in inst.days:
+        by_window: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for c in forced.get(day, []):
+            spans = cands.client_windows[c][day]
+            if spans:
+                by_window[(spans[0][0], spans[-1][1])].append(c)
+        for (lo, hi), _ in sorted(by_window.items()):
+            # Every forced client whose whole day lies inside [lo, hi) needs its groups there.
+            inside = [c for (a, b), cs in by_window.items() if lo <= a and b <= hi for c in cs]
+            demand = len(inside) * need_groups
+            pools = [
+                p
+                for p in cands.pools
+                if p.day == day
+                and lo <= p.start
+                and p.end <= hi
+                and inst.type_by_id[p.type_id].kind == "group"
+            ]
+            if not pools:
+                continue
+            most_per_session = max(
+                min(
+                    inst.type_by_id[p.type_id].size_max or 10**6,
+                    max((inst.room_by_id[r].capacity for r in p.rooms), default=10**6),
+                )
+                for p in pools
+            )
+            slots_per_track = (hi - lo) // shortest
+            leaders = {k for p in pools for k in p.leaders}
+            rooms = {r for p in pools for r in p.rooms}
+            parallel = len(leaders)
+            if all(inst.type_by_id[p.type_id].needs_room for p in pools):
+                parallel = min(parallel, len(rooms))
+            supply = parallel * slots_per_track * most_per_session
+            if demand > supply:
+                yield Finding(
+                    "group_seats",
+                    (
+                        f"on {DAY_NAMES[day]} between {format_hhmm(lo)} and {format_hhmm(hi)}, "
+                        f"{len(inside)} clients must attend (it is one of the only days they can "
+                        f"come) and need {need_groups} group sessions each ({demand} seats), but "
+                        f"{parallel} group(s) at a time of at most {most_per_session} clients "
+                        f"({len(leaders)} leader(s), {len(rooms)} room(s)) hold at most {supply} "
+                        "seats then"
+                    ),
+                    clients=tuple(sorted(inside)),
+                    days=(day,),
+                )

@@ -1,0 +1,34 @@
+"""Why a week cannot be scheduled: the pre-solve diagnosis, then the model's conflict set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .candidates import build_candidates
+from .diagnose import Finding, diagnose
+from .domain import Instance
+
+
+@dataclass
+class Explanation:
+    """The outcome of `explain`: whether the week is infeasible, and why."""
+
+    infeasible: bool | None
+    reasons: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    source: str = "diagnosis"
+
+
+def explain(instance: Instance, *, time_limit: float = 30.0) -> Explanation:
+    """Explain why the week cannot be scheduled (``infeasible`` None: not decided in time)."""
+    candidates = build_candidates(instance)
+    findings = diagnose(instance, candidates)
+    if findings:
+        return Explanation(True, [str(f) for f in findings], findings)
+    from .cpsat.explain import explain_from_model, is_feasible
+
+    reasons = explain_from_model(instance, time_limit, candidates)
+    if reasons:
+        return Explanation(True, reasons, source="model")
+    feasible = is_feasible(instance, time_limit / 2, candidates)
+    return Explanation(None if feasible is None else not feasible, source="model")
