@@ -1,0 +1,377 @@
+"""The benchmark runner: every instance × method × seed, measured the same way.
+
+Each run solves in a fresh process so that its peak memory is its own. Per run it records
+the status, penalty, bound and gap, the time to the first valid timetable and to the best
+one, the wall time, the peak memory and the model size; per instance, the penalty and bound
+over time. It writes ``results.csv``, ``history.csv``, ``results.md`` and three plots.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing as mp
+import os
+import platform
+import resource
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+FIELDS_NOTE = {
+    "first_s": "seconds to the first valid timetable",
+    "best_s": "seconds to the best timetable",
+    "wall_s": "wall time of the whole run (model building included)",
+    "peak_mb": "peak resident memory of the run's process",
+}
+
+
+@dataclass
+class RunRecord:
+    """One solve of one instance by one method with one seed."""
+
+    instance: str
+    clients: int
+    method: str
+    seed: int
+    time_limit: float
+    workers: int
+    status: str
+    valid: bool
+    penalty: int | None
+    bound: int | None
+    gap: float | None
+    first_s: float | None
+    best_s: float | None
+    wall_s: float
+    peak_mb: float
+    variables: int
+    constraints: int
+    pools: int
+    history: list[tuple[float, int | None, int | None]] = field(default_factory=list)
+
+
+@dataclass
+class BenchSettings:
+    """What to run: instances, methods, seeds, limits (from the CLI or a TOML file)."""
+
+    instances: list[Path]
+    methods: list[str] = field(default_factory=lambda: ["greedy", "cpsat"])
+    seeds: int = 1
+    time_limit: float = 60.0
+    workers: int = 2
+    #: Per-instance time limits (by instance file stem), overriding ``time_limit``.
+    time_limits: dict[str, float] = field(default_factory=dict)
+
+
+def load_settings(path: str | os.PathLike[str], base: Path | None = None) -> BenchSettings:
+    """Read a benchmark protocol from TOML (see benchmarks/protocol.toml)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"malformed TOML: {err}", file=str(path)) from None
+    root = base or Path(path).parent
+    known = {"instances", "methods", "seeds", "time_limit", "workers", "time_limits"}
+    for key in data:
+        if key not in known:
+            raise InputError(f"{key}: unknown setting", file=str(path))
+    return BenchSettings(
+        instances=[(root / p).resolve() for p in data.get("instances", [])],
+        methods=list(data.get("methods", ["greedy", "cpsat"])),
+        seeds=int(data.get("seeds", 1)),
+        time_limit=float(data.get("time_limit", 60.0)),
+        workers=int(data.get("workers", 2)),
+        time_limits={k: float(v) for k, v in data.get("time_limits", {}).items()},
+    )
+
+
+def expand_instances(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Instance files from files and folders (``*.json`` in a folder, sorted by size)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += sorted(path.glob("*.json"))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InputError("file not found", file=str(path))
+    return found
+
+
+def _run_one(args: tuple[str, str, int, float, int]) -> dict[str, Any]:
+    """Solve once in this (fresh) process and report, with this process's peak memory."""
+    from . import load_instance, solve, validate
+
+    path, method, seed, time_limit, workers = args
+    instance = load_instance(path)
+    started = time.monotonic()
+    result = solve(instance, method=method, time_limit=time_limit, workers=workers, seed=seed)  # type: ignore[arg-type]
+    wall = time.monotonic() - started
+    valid = result.status.has_timetable and not validate(instance, result.timetable)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return asdict(
+        RunRecord(
+            instance=Path(path).stem,
+            clients=len(instance.clients),
+            method=method,
+            seed=seed,
+            time_limit=time_limit,
+            workers=workers,
+            status=result.status.value,
+            valid=valid,
+            penalty=result.penalty,
+            bound=result.bound,
+            gap=result.gap,
+            first_s=result.first_solution_seconds,
+            best_s=result.best_solution_seconds,
+            wall_s=wall,
+            peak_mb=peak_kb / 1024 if sys.platform != "darwin" else peak_kb / 2**20,
+            variables=result.stats.variables,
+            constraints=result.stats.constraints,
+            pools=result.stats.pools,
+            history=[(p.seconds, p.penalty, p.bound) for p in result.history],
+        )
+    )
+
+
+def run_benchmark(
+    settings: BenchSettings, on_record: Callable[[RunRecord], None] | None = None
+) -> list[RunRecord]:
+    """Run every instance × method × seed, one fresh process per run, one run at a time."""
+    context = mp.get_context("spawn")
+    records: list[RunRecord] = []
+    for path in settings.instances:
+        limit = settings.time_limits.get(path.stem, settings.time_limit)
+        for method in settings.methods:
+            # The greedy baseline is deterministic: one seed says all.
+            seeds = [0] if method == "greedy" else list(range(settings.seeds))
+            for seed in seeds:
+                with context.Pool(1, maxtasksperchild=1) as pool:
+                    data = pool.apply(
+                        _run_one, ((str(path), method, seed, limit, settings.workers),)
+                    )
+                record = RunRecord(**data)
+                records.append(record)
+                if on_record is not None:
+                    on_record(record)
+    return records
+
+
+def machine_description(workers: int) -> str:
+    """The machine a benchmark ran on, for the protocol."""
+    from ortools import __version__ as ortools_version
+
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, OR-Tools {ortools_version}, {workers} CP-SAT workers"
+    )
+
+
+_CSV_FIELDS = [f.name for f in fields(RunRecord) if f.name != "history"]
+
+
+def write_results(records: list[RunRecord], out: Path, command: str) -> list[Path]:
+    """Write results.csv, history.csv, results.md and the plots; return the files."""
+    from .io import write_text_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for r in records:
+        row = asdict(r)
+        row.pop("history")
+        rows.append(row)
+    written = [out / "results.csv", out / "history.csv", out / "results.md"]
+    write_text_atomic(
+        written[0], _csv_text(_CSV_FIELDS, [[row[k] for k in _CSV_FIELDS] for row in rows])
+    )
+    history_rows = [
+        [
+            r.instance,
+            r.method,
+            r.seed,
+            f"{s:.3f}",
+            p if p is not None else "",
+            b if b is not None else "",
+        ]
+        for r in records
+        for s, p, b in r.history
+    ]
+    write_text_atomic(
+        written[1],
+        _csv_text(["instance", "method", "seed", "seconds", "penalty", "bound"], history_rows),
+    )
+    write_text_atomic(written[2], markdown_table(records, command))
+    written += plot_results(records, out)
+    return written
+
+
+def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else (f"{v:.4f}" if isinstance(v, float) else v) for v in row]
+        )
+    return buffer.getvalue()
+
+
+def _fmt(value: float | int | None, spec: str = ",") -> str:
+    if value is None:
+        return "-"
+    return format(value, spec)
+
+
+def summarise(records: list[RunRecord]) -> list[dict[str, Any]]:
+    """One row per instance and method: median over seeds, plus CP-SAT / greedy ratio."""
+    from statistics import median
+
+    groups: dict[tuple[str, str], list[RunRecord]] = {}
+    for r in records:
+        groups.setdefault((r.instance, r.method), []).append(r)
+    greedy = {k[0]: v for k, v in groups.items() if k[1] == "greedy"}
+    rows = []
+    for (instance, method), runs in groups.items():
+        valid = [r for r in runs if r.valid]
+        penalties = [r.penalty for r in valid if r.penalty is not None]
+        gaps = [r.gap for r in valid if r.gap is not None]
+        firsts = [r.first_s for r in valid if r.first_s is not None]
+        best_penalty = min(penalties) if penalties else None
+        ratio = None
+        base = [r.penalty for r in greedy.get(instance, []) if r.valid and r.penalty]
+        if method != "greedy" and penalties and base:
+            ratio = median(penalties) / base[0]
+        rows.append(
+            {
+                "instance": instance,
+                "clients": runs[0].clients,
+                "method": method,
+                "runs": len(runs),
+                "valid": len(valid),
+                "penalty": median(penalties) if penalties else None,
+                "best": best_penalty,
+                "bound": max((r.bound for r in runs if r.bound is not None), default=None),
+                "gap": median(gaps) if gaps else None,
+                "first_s": median(firsts) if firsts else None,
+                "wall_s": median(r.wall_s for r in runs),
+                "peak_mb": max(r.peak_mb for r in runs),
+                "variables": runs[0].variables,
+                "constraints": runs[0].constraints,
+                "vs_greedy": ratio,
+                "time_limit": runs[0].time_limit,
+            }
+        )
+    rows.sort(key=lambda row: (row["clients"], row["instance"], row["method"]))
+    return rows
+
+
+def markdown_table(records: list[RunRecord], command: str) -> str:
+    """The results as a markdown table (medians over seeds), with the command and machine."""
+    rows = summarise(records)
+    workers = records[0].workers if records else 0
+    lines = [
+        f"Command: `{command}`",
+        "",
+        f"Machine: {machine_description(workers)}",
+        "",
+        "| instance | clients | method | valid | penalty (median) | best | bound | gap | "
+        "first valid (s) | wall (s) | peak MB | variables | constraints | vs greedy |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        gap = f"{row['gap']:.2%}" if row["gap"] is not None else "-"
+        ratio = f"{row['vs_greedy']:.2f}×" if row["vs_greedy"] is not None else "-"
+        penalty = _fmt(round(row["penalty"])) if row["penalty"] is not None else "-"
+        lines.append(
+            f"| {row['instance']} | {row['clients']} | {row['method']} | "
+            f"{row['valid']}/{row['runs']} | {penalty} | {_fmt(row['best'])} | "
+            f"{_fmt(row['bound'])} | {gap} | {_fmt(row['first_s'], '.1f')} | "
+            f"{row['wall_s']:.1f} | {row['peak_mb']:.0f} | {_fmt(row['variables'])} | "
+            f"{_fmt(row['constraints'])} | {ratio} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot_results(records: list[RunRecord], out: Path) -> list[Path]:
+    """Penalty and bound over time per instance; first-valid time and gap against size."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written: list[Path] = []
+    cpsat = [r for r in records if r.method == "cpsat"]
+    instances = sorted(
+        {r.instance for r in cpsat}, key=lambda i: next(r.clients for r in cpsat if r.instance == i)
+    )
+    if instances:
+        cols = min(3, len(instances))
+        rows_n = -(-len(instances) // cols)
+        fig, axes = plt.subplots(rows_n, cols, figsize=(5 * cols, 3.6 * rows_n), squeeze=False)
+        for ax, name in zip(axes.flat, instances, strict=False):
+            for r in (r for r in cpsat if r.instance == name):
+                pts = [(s, p) for s, p, _ in r.history if p is not None]
+                bnd = [(s, b) for s, _, b in r.history if b is not None]
+                if pts:
+                    ax.step(*zip(*pts, strict=True), where="post", label=f"penalty seed {r.seed}")
+                if bnd:
+                    ax.step(
+                        *zip(*bnd, strict=True),
+                        where="post",
+                        linestyle="--",
+                        label=f"bound seed {r.seed}",
+                    )
+            greedy = [
+                r.penalty
+                for r in records
+                if r.instance == name and r.method == "greedy" and r.valid
+            ]
+            if greedy:
+                ax.axhline(greedy[0], color="grey", linestyle=":", label="greedy")
+            ax.set_title(name)
+            ax.set_xlabel("seconds")
+            ax.set_ylabel("penalty")
+            ax.legend(fontsize=7)
+        for ax in list(axes.flat)[len(instances) :]:
+            ax.axis("off")
+        fig.tight_layout()
+        path = out / "penalty_over_time.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    for name, key, label in (
+        ("first_valid_vs_size.png", "first_s", "seconds to first valid"),
+        ("gap_vs_size.png", "gap", "gap to bound"),
+    ):
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for method in sorted({r.method for r in records}):
+            pts = [
+                (r.clients, getattr(r, key))
+                for r in records
+                if r.method == method and getattr(r, key) is not None
+            ]
+            if pts:
+                ax.scatter(*zip(*pts, strict=True), label=method)
+        ax.set_xlabel("clients")
+        ax.set_ylabel(label)
+        ax.set_xscale("log")
+        if key == "gap":
+            ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.legend()
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        path = out / name
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
