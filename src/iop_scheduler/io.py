@@ -137,6 +137,10 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[Any], object]) 
     try:
         with os.fdopen(fd, "wb") as handle:
             writer(handle)
+        # mkstemp creates 0600 files; give the result the usual permissions (umask applies).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

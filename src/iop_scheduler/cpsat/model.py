@@ -711,12 +711,14 @@ class TimetableModel:
 
     # -- hints ---------------------------------------------------------------------------
 
-    def add_hint(self, timetable: Timetable) -> int:
-        """Hint the search with a timetable's sessions; returns how many sessions matched."""
-        model = self.model
+    def hint_values(self, timetable: Timetable) -> dict[int, int]:
+        """Values of the leader, room and attendance variables that spell out a timetable.
+
+        Keyed by variable index. Sessions that match no pool (another week's timetable, say)
+        are skipped; every other pool, leader, room and client gets 0.
+        """
         by_key = {(pv.pool.type_id, pv.pool.day, pv.pool.start): pv for pv in self.vars.pools}
         used: dict[int, tuple[set[str], set[str], set[str]]] = {}
-        matched = 0
         for session in timetable.sessions:
             pv = by_key.get((session.type, session.day, session.start))
             if pv is None:
@@ -727,20 +729,57 @@ class TimetableModel:
             if session.room in pv.rooms:
                 rooms.add(session.room)
             clients.update(c for c in session.clients if c in pv.clients)
-            matched += 1
+        values: dict[int, int] = {}
         for pv in self.vars.pools:
             leaders, rooms, clients = used.get(pv.pool.index, (set(), set(), set()))
             for k, literal in pv.leaders.items():
-                model.add_hint(literal, k in leaders)
+                values[literal.index] = int(k in leaders)
             for r, literal in pv.rooms.items():
-                model.add_hint(literal, r in rooms)
+                values[literal.index] = int(r in rooms)
             for c, literal in pv.clients.items():
-                model.add_hint(literal, c in clients)
+                values[literal.index] = int(c in clients)
         joined = {(s.type, s.day, s.start, c) for s in timetable.sessions for c in s.clients}
         for fv in self.vars.fixed:
             for c, literal in fv.joiners.items():
-                model.add_hint(literal, (fv.copy.type_id, fv.copy.day, fv.copy.start, c) in joined)
-        return matched
+                key = (fv.copy.type_id, fv.copy.day, fv.copy.start, c)
+                values[literal.index] = int(key in joined)
+        return values
+
+    def add_hint(self, timetable: Timetable, *, complete_seconds: float = 0.0) -> bool:
+        """Hint the search with a timetable; returns whether the hint is a complete solution.
+
+        With ``complete_seconds``, the other variables (days attended, idle spans,
+        disciplines, per-leader sizes) are filled in by a quick solve of a copy of the model
+        with the timetable's choices fixed, so that CP-SAT starts from a whole solution
+        rather than an incomplete hint it may not follow.
+        """
+        values = self.hint_values(timetable)
+        if complete_seconds > 0:
+            completed = self._complete(values, complete_seconds)
+            if completed is not None:
+                values = completed
+        for index, value in values.items():
+            self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
+        return len(values) == len(self.model.proto.variables)
+
+    def _complete(self, values: dict[int, int], seconds: float) -> dict[int, int] | None:
+        """Every variable's value in a solution that keeps the given values, if one is found."""
+        copy = self.model.clone()
+        copy.clear_hints()
+        for index, value in values.items():
+            var = copy.get_int_var_from_proto_index(index)
+            copy.add(var == value)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.num_workers = 1
+        solver.parameters.stop_after_first_solution = True
+        code = solver.solve(copy)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return {
+            index: solver.value(copy.get_int_var_from_proto_index(index))
+            for index in range(len(self.model.proto.variables))
+        }
 
 
 def preference_missed(

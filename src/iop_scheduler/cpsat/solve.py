@@ -103,7 +103,8 @@ def solve_cpsat(
     if hint is None and options.previous is not None:
         hint = options.previous
     if hint is not None:
-        tm.add_hint(hint)
+        spent = time.monotonic() - started
+        tm.add_hint(hint, complete_seconds=max(0.0, min(10.0, 0.2 * (options.time_limit - spent))))
     build_seconds = time.monotonic() - started
     proto = tm.model.proto
     stats = ModelStats(
