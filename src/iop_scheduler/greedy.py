@@ -784,11 +784,89 @@ class GreedyCoordinator:
             unmet_ids = [c.id for c in self.inst.clients if not self.client_met(c)]
         return unmet_ids
 
+    def keep(self, sessions: list[ScheduledSession]) -> int:
+        """Start from a previous timetable: reopen every session that is still possible.
+
+        A session stays if its pool still exists with its leader and room free and within
+        hours; of its clients, those who may still attend stay. Returns the sessions kept.
+        Clients whose days no longer meet the day rules are re-planned by `build`.
+        """
+        by_key = {(p.type_id, p.day, p.start): p for p in self.cands.pools}
+        booked = {(f.type_id, f.day, f.start, f.clinician) for f in self.cands.fixed}
+        kept = 0
+        for old in sessions:
+            pool = by_key.get((old.type, old.day, old.start))
+            if pool is None or old.clinician not in pool.leaders:
+                continue
+            if (old.type, old.day, old.start, old.clinician) in booked:
+                continue
+            if pool.rooms and old.room not in pool.rooms:
+                continue
+            if not self._free(f"k:{old.clinician}", old.day, old.start, old.end):
+                continue
+            if old.room is not None and not self._free(
+                f"r:{old.room}", old.day, old.start, old.end
+            ):
+                continue
+            if not self._leader_fits(old.clinician, old.day, pool.duration):
+                continue
+            stype = self.inst.type_by_id[old.type]
+            session = _Session(
+                pool,
+                old.type,
+                old.day,
+                old.start,
+                old.end,
+                old.clinician,
+                old.room if pool.rooms else None,
+                self._seats(stype.size_max, old.room if pool.rooms else None),
+            )
+            clients = [
+                c
+                for c in old.clients
+                if c in self.pool_clients[pool.index]
+                and self.inst.client_by_id[c].assigned_clinicians.get(old.type, old.clinician)
+                == old.clinician
+                and self._free(f"c:{c}", old.day, old.start, old.end)
+            ][: session.seats]
+            if not clients:
+                continue
+            self._open(session)
+            for c in clients:
+                self._join(session, c)
+            kept += 1
+        return kept
+
+    def _broken_days(self, client_id: str) -> list[Day]:
+        """Days on which a client's sessions no longer meet the day rules."""
+        rules = self.inst.rules
+        per_day: dict[Day, list[_Session]] = defaultdict(list)
+        for session in self.client_sessions[client_id]:
+            per_day[session.day].append(session)
+        broken = []
+        for day, sessions in per_day.items():
+            minutes = sum(s.end - s.start for s in sessions)
+            groups = sum(1 for s in sessions if self.inst.type_by_id[s.type_id].kind == "group")
+            if minutes < self.min_day or groups < rules.min_group_sessions_per_client_day:
+                broken.append(day)
+        return broken
+
     def build(self) -> list[str]:
-        """Plan every client, then repair; returns the clients whose week is not met."""
+        """Plan every client, then repair; returns the clients whose week is not met.
+
+        After `keep`, only clients whose week is not met (or whose days broke) are planned,
+        and only the broken days are dropped, so the previous week stays as it was.
+        """
         order = sorted(self.inst.clients, key=self._cohort_key)
         for client in order:
-            self.plan_client(client)
+            broken = self._broken_days(client.id)
+            for session in list(self.client_sessions[client.id]):
+                if session.day in broken and not session.fixed:
+                    self._leave(session, client.id)
+                    if not session.clients:
+                        self._close(session)
+            if broken or not self.client_met(client):
+                self.plan_client(client)
         return self.repair()
 
     def _cohort_key(self, client: Client) -> tuple:
@@ -827,6 +905,8 @@ def solve_greedy(
     started = time.monotonic() if started is None else started
     candidates = build_candidates(instance)
     coordinator = GreedyCoordinator(instance, candidates)
+    if options.previous is not None:
+        coordinator.keep(options.previous.sessions)
     unmet = coordinator.build()
     sessions = coordinator.scheduled()
     elapsed = time.monotonic() - started

@@ -69,6 +69,8 @@ class TimetableModel:
         self.model.add(true == 1)
         self.vars = ModelVars(true=true)
         self.objective = Objective()
+        #: The model minimises scale × penalty + tie-break; penalty = objective // scale.
+        self.objective_scale = 1
         self.infeasible_reasons: list[str] = []
         self._needy = self._clients_needing_discipline_tracking()
         self._add_variables()
@@ -633,9 +635,32 @@ class TimetableModel:
         if self.allow_shortfalls:
             amounts["shortfall_minute"] = self._shortfall_amount()
         self.objective.weights = {name: getattr(weights, name) for name in amounts}
-        self.model.minimize(
-            sum(self.objective.weights[name] * expr for name, expr in amounts.items())
-        )
+        penalty = sum(self.objective.weights[name] * expr for name, expr in amounts.items())
+        stability, most = self._previous_bookings_lost()
+        if most:
+            # Lexicographic: the penalty first; among equal penalties, keep last week's
+            # leaders and rooms (the SPEC term counts attendances only, so leader and room
+            # swaps would otherwise be free and make re-plans noisy).
+            self.objective_scale = most + 1
+            self.model.minimize(self.objective_scale * penalty + stability)
+        else:
+            self.model.minimize(penalty)
+
+    def _previous_bookings_lost(self) -> tuple[cp_model.LinearExprT, int]:
+        """Previous (session, leader) and (session, room) bookings not kept, and their count."""
+        if self.previous is None:
+            return 0, 0
+        by_key = {(pv.pool.type_id, pv.pool.day, pv.pool.start): pv for pv in self.vars.pools}
+        lost: list[cp_model.LinearExprT] = []
+        for session in self.previous.sessions:
+            pv = by_key.get((session.type, session.day, session.start))
+            if pv is None:
+                continue
+            if session.clinician in pv.leaders:
+                lost.append(1 - pv.leaders[session.clinician])
+            if session.room in pv.rooms:
+                lost.append(1 - pv.rooms[session.room])
+        return sum(lost), len(lost)
 
     def _staff_minutes(self) -> cp_model.LinearExprT:
         """Minutes of every session that runs."""

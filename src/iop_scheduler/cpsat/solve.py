@@ -30,9 +30,10 @@ _STATUS = {
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Records each improving solution (and bound) with its time."""
 
-    def __init__(self, started: float, options: SolveOptions) -> None:
+    def __init__(self, started: float, options: SolveOptions, scale: int = 1) -> None:
         super().__init__()
         self.started = started
+        self.scale = scale
         self.options = options
         self.history: list[ProgressPoint] = []
         self.best_bound: int | None = None
@@ -43,12 +44,16 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         if self.options.on_progress is not None:
             self.options.on_progress(point)
 
+    def penalty_bound(self, objective_bound: float) -> int:
+        """A lower bound on the penalty from a bound on scale × penalty + tie-break."""
+        return math.ceil((objective_bound - (self.scale - 1) - 1e-6) / self.scale)
+
     def on_solution_callback(self) -> None:
-        bound = round(self.best_objective_bound)
-        self._record(round(self.objective_value), bound)
+        bound = self.penalty_bound(self.best_objective_bound)
+        self._record(round(self.objective_value) // self.scale, bound)
 
     def on_bound(self, bound: float) -> None:
-        self.best_bound = round(bound)
+        self.best_bound = self.penalty_bound(bound)
         last = next((p.penalty for p in reversed(self.history) if p.penalty is not None), None)
         self._record(last, self.best_bound)
 
@@ -97,7 +102,10 @@ def solve_cpsat(
     if hint is None and options.greedy_hint:
         from ..greedy import solve_greedy  # a constructive week to start the search from
 
-        greedy = solve_greedy(instance, SolveOptions(allow_shortfalls=options.allow_shortfalls))
+        greedy = solve_greedy(
+            instance,
+            SolveOptions(allow_shortfalls=options.allow_shortfalls, previous=options.previous),
+        )
         if greedy.status.has_timetable:
             hint = greedy.timetable
     if hint is None and options.previous is not None:
@@ -127,7 +135,7 @@ def solve_cpsat(
         params.log_search_progress = True
         params.log_to_stdout = False
         solver.log_callback = options.log_callback or (lambda line: print(line, file=sys.stderr))
-    progress = _Progress(started, options)
+    progress = _Progress(started, options, tm.objective_scale)
     solver.best_bound_callback = progress.on_bound
     solve_started = time.monotonic()
     code = solver.solve(tm.model, progress)
@@ -142,16 +150,16 @@ def solve_cpsat(
     terms = {}
     bound = None
     if status.has_timetable:
-        best_penalty = round(solver.objective_value)
+        best_penalty = round(solver.objective_value) // tm.objective_scale
         best = next((p.seconds for p in progress.history if p.penalty == best_penalty), first)
-        sessions = place_sessions(tm, solver.value)
+        sessions = place_sessions(tm, solver.value, previous=options.previous)
         terms = penalty_terms(
             instance, sessions, previous=options.previous, allow_shortfalls=options.allow_shortfalls
         )
         penalty = total_penalty(terms)
         # The model's bound is a lower bound on every timetable's penalty; the penalty of
         # the placed timetable can only be lower than the model's objective value.
-        bound = min(math.ceil(solver.best_objective_bound - 1e-6), penalty)
+        bound = min(progress.penalty_bound(solver.best_objective_bound), penalty)
         status = Status.OPTIMAL if bound == penalty else Status.FEASIBLE
         timetable = Timetable(
             instance=instance.name,

@@ -1,0 +1,135 @@
+"""``iop-scheduler replan`` and ``iop-scheduler diff``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+
+from ..changes import load_changes
+from ..diff import diff_timetables
+from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
+from ..io import dump_timetable, load_instance, load_timetable, write_json_atomic
+from ..options import SolveOptions
+from ..replan import replan
+from ..report.summary import result_summary
+from .common import ProgressPrinter, handles_input_errors, output_format_option, solver_options
+
+
+@click.command("replan")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option(
+    "--previous",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The published timetable to keep as much of as possible.",
+)
+@click.option(
+    "--change",
+    "change_file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="What happened since it was published (iop-changes/1).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the new timetable to this file."
+)
+@solver_options
+@click.option(
+    "--allow-shortfalls", is_flag=True, help="Let week minimums fall short rather than fail."
+)
+@click.option("--grid/--no-grid", default=False, help="Also print the new week's grid.")
+@output_format_option
+@handles_input_errors
+def replan_command(
+    instance: str,
+    previous: str,
+    change_file: str,
+    output: str | None,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    log: bool,
+    reproducible: bool,
+    progress: bool | None,
+    allow_shortfalls: bool,
+    grid: bool,
+    output_format: str,
+) -> None:
+    """Re-plan INSTANCE's published week after a call-out, admission or closure.
+
+    Applies the changes, keeps as much of the previous timetable as the changes allow (each
+    attendance dropped costs change_from_previous), and prints who moves where, which
+    sessions changed leader, room or time, and which clients are affected. Exit status:
+    0 a valid new timetable, 1 none, 2 bad input.
+
+    \b
+    Example:
+      iop-scheduler replan instances/small.json --previous week.json \\
+          --change callout.json -o week2.json
+    """
+    week = load_instance(instance)
+    before = load_timetable(previous)
+    changes = load_changes(change_file)
+    options = SolveOptions(
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        log=log,
+        reproducible=reproducible,
+        allow_shortfalls=allow_shortfalls,
+    )
+    try:
+        with ProgressPrinter(progress) as printer:
+            options.on_progress = printer
+            outcome = replan(week, before, changes.changes, options)
+    except InputError as err:
+        raise InputError(err.detail, file=change_file) from None
+    if output:
+        write_json_atomic(output, dump_timetable(outcome.result.timetable))
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "timetable": dump_timetable(outcome.result.timetable),
+                    "diff": asdict(outcome.diff) if outcome.diff else None,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+    else:
+        click.echo(result_summary(outcome.instance, outcome.result, grid=grid))
+        if outcome.diff is not None:
+            click.echo("\nWhat changed")
+            click.echo("\n".join(outcome.diff.lines()))
+        if output:
+            click.echo(f"\nTimetable written to {output}")
+    sys.exit(EXIT_OK if outcome.result.status.has_timetable else EXIT_FINDINGS)
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@output_format_option
+@handles_input_errors
+def diff_command(old: str, new: str, output_format: str) -> None:
+    """Show what differs between two timetables of one clinic, in human terms.
+
+    \b
+    Example:
+      iop-scheduler diff week.json week2.json
+    """
+    before, after = load_timetable(old), load_timetable(new)
+    if before.instance != after.instance:
+        click.echo(
+            f"note: the timetables are of different clinics ({before.instance}, {after.instance})",
+            err=True,
+        )
+    delta = diff_timetables(before, after)
+    if output_format == "json":
+        click.echo(json.dumps(asdict(delta), indent=2, default=str))
+    else:
+        click.echo("\n".join(delta.lines()))
