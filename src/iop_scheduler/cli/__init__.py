@@ -5,6 +5,13 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .bench_cmd import bench_command
+from .explain_cmd import explain_command
+from .export_cmd import export_command
+from .import_cmd import import_command
+from .plot_cmd import plot_command
+from .replan_cmd import diff_command, replan_command
+from .report_cmd import report_command
 from .solve_cmd import solve_command
 from .validate_cmd import validate_command
 
@@ -21,6 +28,14 @@ def cli() -> None:
 
 cli.add_command(solve_command)
 cli.add_command(validate_command)
+cli.add_command(explain_command)
+cli.add_command(bench_command)
+cli.add_command(replan_command)
+cli.add_command(diff_command)
+cli.add_command(export_command)
+cli.add_command(plot_command)
+cli.add_command(report_command)
+cli.add_command(import_command)
 
 
 def main() -> None:

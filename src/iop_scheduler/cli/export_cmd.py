@@ -1,0 +1,109 @@
+"""``iop-scheduler export``: the timetable as CSV, Excel, iCalendar or an HTML week view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ..export import FORMATS, export_csv, export_html, export_ics, export_xlsx, resolve_week
+from ..export.common import ensure_timetable
+from ..io import load_instance, load_timetable
+from .common import handles_input_errors
+
+#: What ``-o`` is when it is not given: next to the timetable, named after it.
+DEFAULT_SUFFIX = {"csv": "-csv", "xlsx": ".xlsx", "ics": "-ics", "html": ".html"}
+#: Formats that write a folder rather than one file.
+FOLDER_FORMATS = ("csv", "ics")
+_BY_SUFFIX = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+
+
+def default_output(timetable: str, fmt: str) -> Path:
+    """``week.json`` -> ``week.html``, ``week.xlsx``, ``week-csv/`` or ``week-ics/``."""
+    path = Path(timetable)
+    return path.with_name(path.stem + DEFAULT_SUFFIX[fmt])
+
+
+@click.command("export")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("timetable", type=click.Path(dir_okay=False))
+@click.option(
+    "--to",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="csv: sessions.csv and attendances.csv; xlsx: a workbook; ics: calendars per "
+    "clinician, client and room; html: a week view. Default: from the -o suffix "
+    "(.xlsx, .html), else html.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="A folder for csv and ics, a file for xlsx and html. Default: next to TIMETABLE, "
+    "named after it (week.json -> week.html, week.xlsx, week-csv/, week-ics/).",
+)
+@click.option(
+    "--timezone",
+    help="ics only: an IANA time zone (America/New_York) for the events' TZID. "
+    "Default: floating local times.",
+)
+@click.option(
+    "--week-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="A date of the week the timetable is for (its Monday is used). Default: the "
+    "instance's week_of, else next Monday.",
+)
+@handles_input_errors
+def export_command(
+    instance: str,
+    timetable: str,
+    fmt: str | None,
+    output: str | None,
+    timezone: str | None,
+    week_of: dt.datetime | None,
+) -> None:
+    """Export TIMETABLE (a timetable of INSTANCE) for the people who read it.
+
+    Dates are real: Monday of the instance's week_of plus the day. Excel and iCalendar need
+    the export extra: pip install "iop-scheduler[export]". Exit status: 0 written, 2 bad input.
+
+    \b
+    Examples:
+      iop-scheduler export instances/small.json week.json --to html -o week.html
+      iop-scheduler export instances/small.json week.json --to csv -o week-csv
+      iop-scheduler export instances/small.json week.json --to xlsx -o week.xlsx
+      iop-scheduler export instances/small.json week.json --to ics -o calendars \\
+          --timezone America/New_York
+    """
+    if fmt is None:
+        fmt = _BY_SUFFIX.get(Path(output).suffix.lower(), "html") if output else "html"
+    if timezone and fmt != "ics":
+        raise click.UsageError("--timezone applies to --to ics only")
+    target = Path(output) if output else default_output(timetable, fmt)
+    if fmt in FOLDER_FORMATS and target.is_file():
+        raise InputError(f"--to {fmt} writes a folder, and this is a file", file=str(target))
+    if fmt not in FOLDER_FORMATS and target.is_dir():
+        raise InputError(f"--to {fmt} writes a file, and this is a folder", file=str(target))
+    week = load_instance(instance)
+    table = load_timetable(timetable)
+    ensure_timetable(week, table, file=timetable)
+    dates = resolve_week(week, week_of.date() if week_of else None)
+    if dates.note:
+        click.echo(dates.note, err=True)
+    if fmt == "csv":
+        files = export_csv(week, table, target, dates)
+        click.echo(f"Wrote {', '.join(f.name for f in files)} to {target}")
+    elif fmt == "xlsx":
+        export_xlsx(week, table, target, dates)
+        click.echo(f"Wrote {target}")
+    elif fmt == "ics":
+        result = export_ics(week, table, target, dates, timezone=timezone)
+        click.echo(f"Wrote {len(result.written)} calendars to {target}")
+        if result.empty:
+            click.echo(f"note: no sessions, so no calendar for {', '.join(result.empty)}", err=True)
+    else:
+        export_html(week, table, target, dates)
+        click.echo(f"Wrote {target}")

@@ -1,0 +1,46 @@
+"""``iop-scheduler import-csv``: a roster kept as CSV files, turned into an instance file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..io import write_json_atomic
+from ..report.summary import headline
+from ..roster import read_roster
+from .common import handles_input_errors
+
+
+@click.command("import-csv")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="The instance file (iop-instance/1 JSON) to write. Default: FOLDER's name with "
+    ".json, beside FOLDER (roster/ -> roster.json).",
+)
+@handles_input_errors
+def import_command(folder: str, output: str | None) -> None:
+    """Read the roster CSV files in FOLDER and write an instance file.
+
+    FOLDER holds program.csv, session_types.csv, clinicians.csv, rooms.csv, clients.csv
+    and optionally fixed_sessions.csv; docs/roster-csv.md describes their columns and
+    docs/templates/ has a set to start from. A bad value stops the import with one line
+    naming the file, the row and the column, and nothing is written.
+    Exit status: 0 written, 2 bad input.
+
+    \b
+    Examples:
+      iop-scheduler import-csv docs/templates -o week.json
+      iop-scheduler solve week.json -o timetable.json
+    """
+    week = read_roster(folder)
+    if output:
+        target = Path(output)
+    else:
+        root = Path(folder).resolve()
+        target = root.with_name(root.name + ".json")
+    write_json_atomic(target, week.model_dump(mode="json"))
+    click.echo(f"{headline(week)}\nWrote {target}")

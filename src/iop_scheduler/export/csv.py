@@ -1,0 +1,83 @@
+"""``sessions.csv`` and ``attendances.csv``: the timetable as two flat tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from ..domain import Instance, ScheduledSession, Timetable
+from ..errors import InputError
+from ..io import write_text_atomic
+from .common import (
+    ATTENDANCE_COLUMNS,
+    SESSION_COLUMNS,
+    WeekDates,
+    attendance_rows,
+    session_rows,
+)
+
+SESSIONS_FILE = "sessions.csv"
+ATTENDANCES_FILE = "attendances.csv"
+
+
+def table_text(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+    """CSV text (header, then one line per row; Excel-friendly ``\\r\\n`` line ends)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def export_csv(
+    instance: Instance, timetable: Timetable, folder: str | os.PathLike[str], week: WeekDates
+) -> list[Path]:
+    """Write ``sessions.csv`` and ``attendances.csv`` into ``folder``; return their paths.
+
+    Both texts are built before either file is written, and each file is replaced
+    atomically, so an error leaves the folder as it was.
+    """
+    texts = {
+        SESSIONS_FILE: table_text(SESSION_COLUMNS, session_rows(instance, timetable, week)),
+        ATTENDANCES_FILE: table_text(
+            ATTENDANCE_COLUMNS, attendance_rows(instance, timetable, week)
+        ),
+    }
+    target = Path(folder)
+    written = []
+    for name, text in texts.items():
+        write_text_atomic(target / name, text)
+        written.append(target / name)
+    return written
+
+
+def read_sessions_csv(path: str | os.PathLike[str]) -> list[ScheduledSession]:
+    """Read ``sessions.csv`` back into sessions (the inverse of the export, ids kept)."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", file=name) from None
+    sessions = []
+    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            sessions.append(
+                ScheduledSession.model_validate(
+                    {
+                        "id": row["session"],
+                        "type": row["type"],
+                        "day": row["day"],
+                        "start": row["start"],
+                        "end": row["end"],
+                        "clinician": row["clinician"] or None,
+                        "room": row["room"] or None,
+                        "clients": [c.strip() for c in row["clients"].split(";") if c.strip()],
+                    }
+                )
+            )
+        except (KeyError, ValueError) as err:
+            raise InputError(f"row {number}: {err}", file=name) from None
+    return sessions

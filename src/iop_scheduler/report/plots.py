@@ -1,0 +1,178 @@
+"""PNG charts of a timetable (matplotlib, Agg backend): the week grid and clinicians' load.
+
+Figures are built with `matplotlib.figure.Figure` directly, never through pyplot, so no
+global state or display is involved. Colours follow the session types, as in the HTML view.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import defaultdict
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ..domain import Instance, Timetable
+from ..export.common import TELEHEALTH, room_name, text_colour, type_colours
+from ..io import write_bytes_atomic
+from ..times import DAY_NAMES, format_hhmm
+
+WEEK_GRID_FILE = "week_grid.png"
+CLINICIAN_LOAD_FILE = "clinician_load.png"
+#: Dots per inch of every chart.
+DPI = 100
+#: Width of both charts, in inches.
+WIDTH_INCHES = 16.0
+#: Height of the clinician-load chart, in inches.
+LOAD_HEIGHT_INCHES = 9.0
+#: Colours of the days in the clinician-load chart (Monday first).
+DAY_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3")
+
+
+def week_grid_height(instance: Instance, timetable: Timetable) -> float:
+    """Height in inches of the week grid: at least 9, plus 0.3 per room row of every day."""
+    return max(9.0, 1.5 + len(instance.days) * (0.6 + 0.3 * len(_places(instance, timetable))))
+
+
+def _places(instance: Instance, timetable: Timetable) -> list[str | None]:
+    """Every room, then None (telehealth) when some session has no room."""
+    places: list[str | None] = [r.id for r in instance.rooms]
+    if any(s.room is None for s in timetable.sessions):
+        places.append(None)
+    return places
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure)
+    figure.savefig(buffer, format="png", dpi=DPI)
+    write_bytes_atomic(path, buffer.getvalue())
+    return path
+
+
+def week_grid_figure(instance: Instance, timetable: Timetable) -> Figure:
+    """One panel per day: rooms down the side, time across, a coloured bar per session."""
+    places = _places(instance, timetable)
+    height = week_grid_height(instance, timetable)
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
+    axes = figure.subplots(len(instance.days), 1, sharex=True, squeeze=False)[:, 0]
+    colours = type_colours(instance)
+    row_of = {place: i for i, place in enumerate(places)}
+    labels = [room_name(instance, p) if p else TELEHEALTH for p in places]
+    for ax, day in zip(axes, instance.days, strict=True):
+        day_sessions = [s for s in timetable.sessions if s.day == day]
+        minutes = sum(s.end - s.start for s in day_sessions)
+        ax.set_title(
+            f"{DAY_NAMES[day]} — {len(day_sessions)} sessions, {minutes / 60:g} staff hours",
+            loc="left",
+            fontsize=10,
+            fontweight="bold",
+        )
+        for s in day_sessions:
+            row = row_of[s.room]
+            colour = colours[s.type]
+            ax.barh(
+                row, s.end - s.start, left=s.start, height=0.8, color=colour,
+                edgecolor="white", linewidth=0.8,
+            )  # fmt: skip
+            stype = instance.type_by_id[s.type]
+            who = f"{s.clinician or '-'} · {len(s.clients)}"
+            # A bar shorter than an hour has room for the leader and size only.
+            label = f"{stype.title}\n{who}" if s.end - s.start >= 60 else who
+            ax.text(
+                (s.start + s.end) / 2, row, label,
+                ha="center", va="center", fontsize=6.5, color=text_colour(colour), clip_on=True,
+            )  # fmt: skip
+        ax.set_yticks(range(len(places)), labels, fontsize=8)
+        ax.set_ylim(len(places) - 0.5, -0.5)
+        ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    hours = range(instance.open - instance.open % 60, instance.close + 1, 60)
+    last = axes[-1]
+    last.set_xlim(instance.open, instance.close)
+    last.set_xticks(list(hours), [format_hhmm(h) for h in hours], fontsize=8)
+    handles = [
+        Patch(facecolor=colours[t.id], label=f"{t.title} ({t.kind})")
+        for t in instance.session_types
+    ]
+    figure.legend(
+        handles=handles, loc="outside upper center", ncols=min(len(handles), 5), fontsize=8,
+        title=f"{instance.name or 'IOP'}: week by room (label: type, leader · clients)",
+        title_fontsize=10, frameon=False,
+    )  # fmt: skip
+    return figure
+
+
+def clinician_load_figure(instance: Instance, timetable: Timetable) -> Figure:
+    """Hours each clinician leads: per day (grouped bars) and per week by session type."""
+    figure = Figure(figsize=(WIDTH_INCHES, LOAD_HEIGHT_INCHES), dpi=DPI, layout="constrained")
+    by_day, by_type = figure.subplots(2, 1)
+    clinicians = instance.clinicians
+    names = [f"{c.name or c.id}\n{c.discipline.replace('_', ' ')}" for c in clinicians]
+    day_hours: dict[tuple[str, str], float] = defaultdict(float)
+    type_hours: dict[tuple[str, str], float] = defaultdict(float)
+    for s in timetable.sessions:
+        if s.clinician:
+            day_hours[(s.clinician, s.day)] += (s.end - s.start) / 60
+            type_hours[(s.clinician, s.type)] += (s.end - s.start) / 60
+    days = instance.days
+    width = 0.8 / len(days)
+    for i, day in enumerate(days):
+        xs = [k + (i - (len(days) - 1) / 2) * width for k in range(len(clinicians))]
+        values = [day_hours[(c.id, day)] for c in clinicians]
+        by_day.bar(xs, values, width=width, color=DAY_COLOURS[i % len(DAY_COLOURS)],
+                   label=DAY_NAMES[day])  # fmt: skip
+    for k, clin in enumerate(clinicians):
+        if clin.max_hours_per_day is not None:
+            by_day.hlines(clin.max_hours_per_day, k - 0.42, k + 0.42, colors="#333333",
+                          linestyles="dashed", linewidth=1)  # fmt: skip
+    by_day.set_xticks(range(len(clinicians)), names, fontsize=8)
+    by_day.set_ylabel("hours led per day")
+    by_day.set_title("Hours led per day (dashed: the clinician's daily maximum)", loc="left",
+                     fontsize=10, fontweight="bold")  # fmt: skip
+    by_day.legend(ncols=len(days), fontsize=8, loc="upper right")
+    by_day.grid(axis="y", color="#dddddd", linewidth=0.6)
+    by_day.set_axisbelow(True)
+    colours = type_colours(instance)
+    bottoms = [0.0] * len(clinicians)
+    for stype in instance.session_types:
+        values = [type_hours[(c.id, stype.id)] for c in clinicians]
+        if not any(values):
+            continue
+        by_type.bar(range(len(clinicians)), values, bottom=bottoms, color=colours[stype.id],
+                    label=stype.title, width=0.6)  # fmt: skip
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    for k, clin in enumerate(clinicians):
+        by_type.text(k, bottoms[k], f"{bottoms[k]:g} h", ha="center", va="bottom", fontsize=8)
+        if clin.max_hours_per_week is not None:
+            by_type.hlines(clin.max_hours_per_week, k - 0.4, k + 0.4, colors="#333333",
+                           linestyles="dashed", linewidth=1)  # fmt: skip
+    by_type.set_xticks(range(len(clinicians)), names, fontsize=8)
+    by_type.set_ylabel("hours led this week")
+    by_type.set_title(
+        "Hours led this week by session type (dashed: the clinician's weekly maximum)",
+        loc="left", fontsize=10, fontweight="bold",
+    )  # fmt: skip
+    by_type.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    by_type.grid(axis="y", color="#dddddd", linewidth=0.6)
+    by_type.set_axisbelow(True)
+    for ax in (by_day, by_type):
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    return figure
+
+
+def write_plots(
+    instance: Instance, timetable: Timetable, folder: str | os.PathLike[str]
+) -> list[Path]:
+    """Write ``week_grid.png`` and ``clinician_load.png`` into ``folder``; return their paths."""
+    target = Path(folder)
+    return [
+        _save(week_grid_figure(instance, timetable), target / WEEK_GRID_FILE),
+        _save(clinician_load_figure(instance, timetable), target / CLINICIAN_LOAD_FILE),
+    ]

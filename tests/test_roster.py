@@ -1,0 +1,145 @@
+"""``iop-scheduler import-csv``: roster CSV files in, a checked instance out."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from iop_scheduler import InputError, load_instance
+from iop_scheduler.cli import cli
+from iop_scheduler.roster import read_roster, write_roster
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "docs" / "templates"
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def roster(tmp_path) -> Path:
+    """A copy of the shipped templates, free to spoil."""
+    return Path(shutil.copytree(TEMPLATES, tmp_path / "roster"))
+
+
+def set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set one cell; ``row`` counts as a spreadsheet does (the header is row 1)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[row - 1][rows[0].index(column)] = value
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def test_templates_import_into_the_tiny_week_plus_one_booking():
+    week = read_roster(TEMPLATES)
+    tiny = load_instance(ROOT / "instances" / "tiny.json")
+    got, want = week.model_dump(mode="json"), tiny.model_dump(mode="json")
+    assert got["name"] == "riverside-morning"
+    assert got["fixed_sessions"] == [
+        {"type": "individual", "day": "mon", "start": "09:00", "clinician": "cl1",
+         "room": "r3", "clients": ["c1"]}
+    ]  # fmt: skip
+    for key in want.keys() - {"name", "fixed_sessions"}:
+        assert got[key] == want[key], key
+
+
+def test_import_command_writes_a_loadable_instance(tmp_path):
+    out = tmp_path / "week.json"
+    result = run("import-csv", TEMPLATES, "-o", out)
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "8 clients, 4 clinicians, 4 rooms" in result.stdout
+    assert load_instance(out).name == "riverside-morning"
+
+
+def test_import_command_default_output_is_beside_the_folder(roster):
+    result = run("import-csv", roster)
+    assert result.exit_code == 0, result.output
+    assert load_instance(roster.parent / "roster.json").clients
+
+
+@pytest.mark.parametrize("name", ["tiny.json", "small.json"])
+def test_instances_round_trip_through_csv(tmp_path, name):
+    week = load_instance(ROOT / "instances" / name)
+    write_roster(week, tmp_path)
+    assert read_roster(tmp_path).model_dump(mode="json") == week.model_dump(mode="json")
+
+
+def test_bad_time_in_row_3_of_clients_names_file_row_and_column(roster, tmp_path):
+    set_cell(roster / "clients.csv", 3, "availability", "mon 9am-13:00")
+    out = tmp_path / "week.json"
+    result = run("import-csv", roster, "-o", out)
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in result.output
+    assert "clients.csv" in line and "row 3" in line and "column availability" in line
+    assert "'9am'" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "column", "value", "needles"),
+    [
+        ("clients.csv", 4, "requires", "individual=two", ["row 4", "column requires", "'two'"]),
+        ("clients.csv", 2, "assigned_clinicians", "individual=cl9",
+         ["row 2", "column assigned_clinicians", "unknown clinician 'cl9'"]),
+        ("clients.csv", 5, "preferred_days", "mon; funday", ["row 5", "column preferred_days",
+                                                             "'funday'"]),
+        ("clients.csv", 3, "id", "c1", ["row 3", "column id", "duplicate id 'c1'"]),
+        ("clinicians.csv", 2, "max_hours_per_day", "six", ["row 2", "column max_hours_per_day"]),
+        ("rooms.csv", 3, "capacity", "-2", ["row 3", "column capacity"]),
+        ("rooms.csv", 5, "availability", "mon 09:15-17:00",
+         ["row 5", "column availability", "not on the 30-minute grid"]),
+        ("session_types.csv", 2, "kind", "party", ["row 2", "column kind"]),
+        ("session_types.csv", 6, "max_size", "3", ["row 6", "column max_size", "exactly one"]),
+        ("program.csv", 5, "value", "25", ["program.csv", "row 5", "column value",
+                                          "slot_minutes"]),
+        ("program.csv", 3, "value", "30/11/2026", ["row 3", "column value", "YYYY-MM-DD"]),
+        ("fixed_sessions.csv", 2, "room", "r1", ["row 2", "column room", "office"]),
+    ],
+)  # fmt: skip
+def test_each_bad_cell_is_one_line_naming_it(roster, file, row, column, value, needles):
+    set_cell(roster / file, row, column, value)
+    with pytest.raises(InputError) as caught:
+        read_roster(roster)
+    message = str(caught.value)
+    assert message.startswith(str(roster / file)), message
+    for needle in needles:
+        assert needle in message, message
+    result = run("import-csv", roster, "-o", roster / "out.json")
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: {message}"
+    assert not (roster / "out.json").exists()
+
+
+def test_unknown_column_and_missing_file(roster):
+    text = (roster / "rooms.csv").read_text(encoding="utf-8")
+    (roster / "rooms.csv").write_text(text.replace("capacity", "seats", 1), encoding="utf-8")
+    with pytest.raises(InputError, match=r"rooms\.csv: row 1, column seats: unknown column"):
+        read_roster(roster)
+    (roster / "rooms.csv").unlink()
+    with pytest.raises(InputError, match=r"rooms\.csv: file not found"):
+        read_roster(roster)
+
+
+def test_roster_syntax_ranges_several_windows_and_defaults(tmp_path):
+    write_roster(load_instance(ROOT / "instances" / "tiny.json"), tmp_path)
+    set_cell(tmp_path / "clients.csv", 2, "availability",
+             "mon-wed 09:00-10:00, 11:00-13:00; fri 9:00-12:00")  # fmt: skip
+    set_cell(tmp_path / "clients.csv", 2, "requires", "individual; relapse_prevention=2")
+    set_cell(tmp_path / "clinicians.csv", 2, "qualified_for", "none")
+    set_cell(tmp_path / "program.csv", 9, "value", "")  # max_hours_per_client_week: default
+    week = read_roster(tmp_path)
+    c1 = week.client_by_id["c1"]
+    assert c1.availability == {
+        "mon": [(540, 600), (660, 780)], "tue": [(540, 600), (660, 780)],
+        "wed": [(540, 600), (660, 780)], "fri": [(540, 720)],
+    }  # fmt: skip
+    assert c1.requires == {"individual": 1, "relapse_prevention": 2}
+    assert week.clinician_by_id["cl1"].qualified_for == []
+    assert week.rules.max_hours_per_client_week == 19
