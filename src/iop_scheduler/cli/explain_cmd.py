@@ -16,8 +16,13 @@ from .common import handles_input_errors, output_format_option
 
 @click.command("explain")
 @click.argument("instance", type=click.Path(dir_okay=False))
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds for the model-based part, when the quick checks find nothing.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds for the model-based part, when the quick checks find nothing.",
+)
 @output_format_option
 @handles_input_errors
 def explain_command(instance: str, time_limit: float, output_format: str) -> None:
@@ -37,8 +42,16 @@ def explain_command(instance: str, time_limit: float, output_format: str) -> Non
     week = load_instance(instance)
     found = explain(week, time_limit=time_limit)
     if output_format == "json":
-        click.echo(json.dumps({"infeasible": found.infeasible, "source": found.source,
-                               "explanation": found.reasons}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "infeasible": found.infeasible,
+                    "source": found.source,
+                    "explanation": found.reasons,
+                },
+                indent=2,
+            )
+        )
     else:
         click.echo(headline(week))
         if found.infeasible:
@@ -48,7 +61,9 @@ def explain_command(instance: str, time_limit: float, output_format: str) -> Non
         elif found.infeasible is False:
             click.echo("\nThe week can be scheduled: no rule conflict found.")
         else:
-            click.echo(f"\nUndecided in {time_limit:g} s: no quick check fires and the model "
-                       "neither found a timetable nor proved there is none. Try a longer "
-                       "--time-limit.")
+            click.echo(
+                f"\nUndecided in {time_limit:g} s: no quick check fires and the model "
+                "neither found a timetable nor proved there is none. Try a longer "
+                "--time-limit."
+            )
     sys.exit(EXIT_FINDINGS if found.infeasible else EXIT_OK)
