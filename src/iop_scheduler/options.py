@@ -9,9 +9,10 @@ from .domain import Timetable
 from .result import ProgressPoint
 
 #: How many deterministic work units (CP-SAT's "dtime") reproducible mode allows per second
-#: of time limit. Measured on the sample clinics: CP-SAT spends about one unit per second
-#: per worker here, so the deterministic limit is usually reached before the wall clock.
-DTIME_PER_SECOND = 0.5
+#: of time limit. Measured on the tiny sample with 2 interleaved workers on a 2-core machine
+#: under heavy load (load average 5): 0.56 units per wall second. A quarter unit per second
+#: keeps the deterministic limit well inside the wall-clock limit on a busy machine.
+DTIME_PER_SECOND = 0.25
 
 
 @dataclass

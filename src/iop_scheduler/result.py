@@ -86,6 +86,9 @@ class Result:
     stats: ModelStats = field(default_factory=ModelStats)
     history: list[ProgressPoint] = field(default_factory=list)
     interrupted: bool = False
+    #: Reproducible mode only: False when the wall clock stopped the search before the
+    #: deterministic limit (the timetable is then not guaranteed to repeat).
+    reproducible: bool | None = None
 
     @property
     def penalty(self) -> int | None:

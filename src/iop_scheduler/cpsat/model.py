@@ -280,7 +280,7 @@ class TimetableModel:
         by_discipline: dict[str, list[BoolVar]] = defaultdict(list)
         for (_, q), literal in pv.client_discipline.items():
             by_discipline[q].append(literal)
-        for c in {c for c, _ in pv.client_discipline}:
+        for c in sorted({c for c, _ in pv.client_discipline}):
             model.add(
                 sum(v for (cc, _), v in pv.client_discipline.items() if cc == c) == pv.clients[c]
             )
@@ -572,7 +572,8 @@ class TimetableModel:
                 else:
                     # Not tracked in this pool (shortfall mode only): counting the discipline
                     # of any possible leader keeps the model's shortfall a lower bound.
-                    for q in {self.instance.clinician_by_id[k].discipline for k in pv.leaders}:
+                    disciplines = {self.instance.clinician_by_id[k].discipline for k in pv.leaders}
+                    for q in sorted(disciplines):
                         sources[q].append(option.literal)
             has = []
             for q, literals in sorted(sources.items()):
@@ -770,7 +771,9 @@ class TimetableModel:
                 values[literal.index] = int(key in joined)
         return values
 
-    def add_hint(self, timetable: Timetable, *, complete_seconds: float = 0.0) -> bool:
+    def add_hint(
+        self, timetable: Timetable, *, complete_seconds: float = 0.0, deterministic: bool = False
+    ) -> bool:
         """Hint the search with a timetable; returns whether the hint is a complete solution.
 
         With ``complete_seconds``, the other variables (days attended, idle spans,
@@ -780,14 +783,16 @@ class TimetableModel:
         """
         values = self.hint_values(timetable)
         if complete_seconds > 0:
-            completed = self._complete(values, complete_seconds)
+            completed = self._complete(values, complete_seconds, deterministic)
             if completed is not None:
                 values = completed
         for index, value in values.items():
             self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
         return len(values) == len(self.model.proto.variables)
 
-    def _complete(self, values: dict[int, int], seconds: float) -> dict[int, int] | None:
+    def _complete(
+        self, values: dict[int, int], seconds: float, deterministic: bool = False
+    ) -> dict[int, int] | None:
         """Every variable's value in a solution that keeps the given values, if one is found."""
         copy = self.model.clone()
         copy.clear_hints()
@@ -796,6 +801,9 @@ class TimetableModel:
             copy.add(var == value)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = seconds
+        if deterministic:  # stop on work done, not on the clock
+            solver.parameters.max_time_in_seconds = 10 * seconds
+            solver.parameters.max_deterministic_time = seconds
         solver.parameters.num_workers = 1
         solver.parameters.stop_after_first_solution = True
         code = solver.solve(copy)

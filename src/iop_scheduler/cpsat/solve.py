@@ -111,8 +111,12 @@ def solve_cpsat(
     if hint is None and options.previous is not None:
         hint = options.previous
     if hint is not None:
-        spent = time.monotonic() - started
-        tm.add_hint(hint, complete_seconds=max(0.0, min(10.0, 0.2 * (options.time_limit - spent))))
+        spent = 0.0 if options.reproducible else time.monotonic() - started
+        tm.add_hint(
+            hint,
+            complete_seconds=max(0.0, min(10.0, 0.2 * (options.time_limit - spent))),
+            deterministic=options.reproducible,
+        )
     build_seconds = time.monotonic() - started
     proto = tm.model.proto
     stats = ModelStats(
@@ -129,8 +133,9 @@ def solve_cpsat(
     configure_portfolio(params, options.workers)
     params.random_seed = options.seed
     if options.reproducible:
+        # The deterministic limit depends on the options only, never on the clock.
         params.interleave_search = True
-        params.max_deterministic_time = max(0.01, remaining * DTIME_PER_SECOND)
+        params.max_deterministic_time = max(0.01, options.time_limit * DTIME_PER_SECOND)
     if options.log:
         params.log_search_progress = True
         params.log_to_stdout = False
@@ -182,10 +187,15 @@ def solve_cpsat(
     timetable.solve_seconds = round(total, 3)
     if terms:
         timetable.penalty_terms = {name: t.cost for name, t in terms.items()}  # type: ignore[attr-defined]
+    repeatable = None
+    if options.reproducible:
+        finished = code in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+        repeatable = finished or solver.deterministic_time >= 0.99 * params.max_deterministic_time
     return Result(
         status=status,
         timetable=timetable,
         terms=terms,
+        reproducible=repeatable,
         bound=bound,
         method="cpsat",
         build_seconds=build_seconds,

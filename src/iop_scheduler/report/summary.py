@@ -57,6 +57,11 @@ def result_summary(instance: Instance, result: Result, *, grid: bool = True) -> 
         f"Time     {result.total_seconds:.1f} s (model {result.build_seconds:.1f} s, "
         f"search {result.solve_seconds:.1f} s; method {result.method})"
     )
+    if result.reproducible is False:
+        lines.append(
+            "Note     the wall clock stopped this reproducible run before its deterministic "
+            "limit: a rerun may differ (raise --time-limit)"
+        )
     if result.stats.variables:
         lines.append(
             f"Model    {result.stats.variables:,} variables, {result.stats.constraints:,} "
