@@ -6,14 +6,17 @@ import click
 
 from .. import __version__
 from .bench_cmd import bench_command
+from .capacity_cmd import capacity_command
 from .explain_cmd import explain_command
 from .export_cmd import export_command
+from .generate_cmd import generate_command
 from .import_cmd import import_command
 from .plot_cmd import plot_command
 from .replan_cmd import diff_command, replan_command
 from .report_cmd import report_command
 from .solve_cmd import solve_command
 from .validate_cmd import validate_command
+from .whatif_cmd import whatif_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +39,9 @@ cli.add_command(export_command)
 cli.add_command(plot_command)
 cli.add_command(report_command)
 cli.add_command(import_command)
+cli.add_command(generate_command)
+cli.add_command(whatif_command)
+cli.add_command(capacity_command)
 
 
 def main() -> None:
