@@ -1,0 +1,515 @@
+"""How many more clients of a track the current staff and rooms can serve, and what binds.
+
+`find_capacity` adds N clients of a track to the week (generated with
+`changes.add_clients`, the same seed for every N, so the clients of N are those of N - 1
+plus one) and solves in shortfall mode. N is *served* when the timetable lists no
+shortfall; a solve that ends without a timetable (``unknown``) counts as not served, and
+the report says so, since a longer time limit might have found one.
+
+The search doubles N (1, 2, 4, ...) until a week is not served, then halves the gap
+between the last served and the first unserved N. It assumes monotonicity: if N clients
+cannot be served, neither can N + 1. That holds for the staff and room hours the clients
+compete for, but not always: a group whose ``min_size`` no client reached may open once
+one more client needs it, so a small N can fail where a larger one would pass. The search
+then reports the last served N below the first failure it met.
+
+At the first unserved N, each resource is relaxed once: one more clinician of each
+discipline (a copy of the clinician of that discipline with the most spare time) and one
+more room of each kind (a copy of the room with the most spare time). The report lists the
+relaxations that make that week fully served, and the utilisation of every clinician and
+room at the largest served N.
+
+Example::
+
+    from iop_scheduler import load_instance
+    from iop_scheduler.capacity import find_capacity, render_report
+
+    report = find_capacity(load_instance("instances/small.json"), "substance_use",
+                           max_added=20, time_limit=10)
+    print(render_report(report))
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .api import solve
+from .changes import add_clients
+from .domain import Availability, Instance, Timetable
+from .errors import InputError
+from .result import Status
+from .times import Day
+from .validator import validate
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One solve of the search: N added clients, and whether everyone was served."""
+
+    added: int
+    status: Status
+    #: A valid timetable with no shortfall.
+    served: bool
+    clients_under_served: int
+    #: Clients short, by rule (``requires:individual``: 2 ...).
+    short_rules: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    #: Whether the independent validator accepts the timetable (None: no timetable).
+    valid: bool | None = None
+
+    @property
+    def unknown(self) -> bool:
+        """Whether the solve ended without a timetable (counted as not served)."""
+        return not self.status.has_timetable
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """One more clinician of a discipline, or one more room of a kind, at the first failure."""
+
+    resource: str  # "clinician" or "room"
+    kind: str  # the discipline or the room kind
+    copy_of: str
+    added_id: str
+    probe: Probe
+
+    @property
+    def served(self) -> bool:
+        """Whether the week with this resource added is fully served."""
+        return self.probe.served
+
+
+@dataclass(frozen=True)
+class Utilisation:
+    """Minutes a clinician leads (or a room holds sessions) against what is available."""
+
+    id: str
+    name: str
+    kind: str
+    used_minutes: int
+    #: Clinicians: availability capped by the daily and weekly maximums. Rooms: open time.
+    available_minutes: int
+
+    @property
+    def share(self) -> float | None:
+        """Used over available (None when nothing is available)."""
+        return self.used_minutes / self.available_minutes if self.available_minutes else None
+
+
+@dataclass
+class CapacityReport:
+    """What `find_capacity` found."""
+
+    instance: str
+    track: str
+    #: Clients of the track enrolled now.
+    track_clients: int
+    max_added: int
+    time_limit: float
+    seed: int
+    #: The largest N served (None: the week as it is already falls short).
+    added: int | None
+    #: The first N found not served (None: every N up to ``max_added`` was served).
+    first_unserved: int | None
+    probes: list[Probe] = field(default_factory=list)
+    relaxations: list[Relaxation] = field(default_factory=list)
+    clinicians: list[Utilisation] = field(default_factory=list)
+    rooms: list[Utilisation] = field(default_factory=list)
+    #: Generated clients at the first unserved N who cannot meet their assigned clinician.
+    unreachable: list[str] = field(default_factory=list)
+
+    @property
+    def reached_max(self) -> bool:
+        """Whether every N up to ``max_added`` was served (the capacity may be larger)."""
+        return self.first_unserved is None
+
+    @property
+    def unknown_probes(self) -> list[Probe]:
+        """Solves that ended without a timetable, counted as not served."""
+        return [p for p in self.probes if p.unknown]
+
+
+def _windows(avail: Availability | None, instance: Instance, day: Day) -> list[tuple[int, int]]:
+    """A day's windows clipped to program hours and merged."""
+    raw = [(instance.open, instance.close)] if avail is None else avail.get(day, [])
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(raw):
+        start, end = max(start, instance.open), min(end, instance.close)
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def open_minutes(avail: Availability | None, instance: Instance) -> int:
+    """Minutes of an availability within program hours on program days."""
+    return sum(e - s for day in instance.days for s, e in _windows(avail, instance, day))
+
+
+def clinician_cap_minutes(instance: Instance, clinician_id: str) -> int:
+    """Minutes a clinician could lead: availability, capped per day and per week."""
+    clin = instance.clinician_by_id[clinician_id]
+    total = 0
+    for day in instance.days:
+        minutes = sum(e - s for s, e in _windows(clin.availability, instance, day))
+        if clin.max_hours_per_day is not None:
+            minutes = min(minutes, int(clin.max_hours_per_day * 60))
+        total += minutes
+    if clin.max_hours_per_week is not None:
+        total = min(total, int(clin.max_hours_per_week * 60))
+    return total
+
+
+def utilisation(
+    instance: Instance, timetable: Timetable
+) -> tuple[list[Utilisation], list[Utilisation]]:
+    """Clinicians' led minutes and rooms' used minutes against what each has available."""
+    led: Counter[str] = Counter()
+    used: Counter[str] = Counter()
+    for s in timetable.sessions:
+        if s.clinician:
+            led[s.clinician] += s.end - s.start
+        if s.room:
+            used[s.room] += s.end - s.start
+    clinicians = [
+        Utilisation(c.id, c.name, c.discipline, led[c.id], clinician_cap_minutes(instance, c.id))
+        for c in instance.clinicians
+    ]
+    rooms = [
+        Utilisation(r.id, r.name, r.kind, used[r.id], open_minutes(r.availability, instance))
+        for r in instance.rooms
+    ]
+    return clinicians, rooms
+
+
+def _longest_overlap(week: Instance, a: Availability | None, b: Availability | None) -> int:
+    """The longest stretch of minutes, on any program day, inside both availabilities."""
+    longest = 0
+    for day in week.days:
+        for s1, e1 in _windows(a, week, day):
+            for s2, e2 in _windows(b, week, day):
+                longest = max(longest, min(e1, e2) - max(s1, s2))
+    return longest
+
+
+def unreachable_assignments(week: Instance, existing: set[str]) -> list[str]:
+    """New clients (not in ``existing``) whose assigned clinician is never free with them.
+
+    Such a client falls short whatever the staffing: `changes.add_clients` spreads assigned
+    clinicians by caseload, not by availability.
+    """
+    found = []
+    for client in week.clients:
+        if client.id in existing:
+            continue
+        for type_id, clin_id in client.assigned_clinicians.items():
+            clin = week.clinician_by_id[clin_id]
+            need = week.type_by_id[type_id].duration_minutes
+            if _longest_overlap(week, client.availability, clin.availability) < need:
+                found.append(
+                    f"{client.id} is assigned {clin_id} for {type_id}, but they are never "
+                    f"available together for {need} minutes"
+                )
+    return found
+
+
+def _fresh_id(taken: set[str], base: str) -> str:
+    ident, number = f"{base}-extra", 2
+    while ident in taken:
+        ident, number = f"{base}-extra{number}", number + 1
+    return ident
+
+
+def _share_caseload(data: dict[str, Any], existing: set[str], original: str, copy: str) -> None:
+    """Spread the new clients' assigned clinicians again, the copy taking its share.
+
+    The same rule as `changes.add_clients` (least loaded first, over the clinicians who
+    carry that type's caseload), with the copy carrying the types the original carries.
+    """
+    load: Counter[tuple[str, str]] = Counter()
+    for client in data["clients"]:
+        if client["id"] in existing:
+            for type_id, clin_id in client["assigned_clinicians"].items():
+                load[(type_id, clin_id)] += 1
+    pools: dict[str, set[str]] = {}
+    for type_id, clin_id in load:
+        pools.setdefault(type_id, set()).add(clin_id)
+    for pool in pools.values():
+        if original in pool:
+            pool.add(copy)
+    for client in data["clients"]:
+        if client["id"] in existing:
+            continue
+        for type_id in client["assigned_clinicians"]:
+            chosen = None
+            for clin_id in sorted(pools.get(type_id, ())):
+                if chosen is None or load[(type_id, clin_id)] < load[(type_id, chosen)]:
+                    chosen = clin_id
+            if chosen is None:
+                continue
+            load[(type_id, chosen)] += 1
+            client["assigned_clinicians"][type_id] = chosen
+
+
+def with_clinician_copy(
+    week: Instance, clinician_id: str, existing: set[str]
+) -> tuple[Instance, str]:
+    """The week with a copy of a clinician, sharing the caseload of clients not in ``existing``."""
+    data = week.model_dump(mode="json")
+    original = next(c for c in data["clinicians"] if c["id"] == clinician_id)
+    ident = _fresh_id(set(week.clinician_by_id), clinician_id)
+    copy = {**original, "id": ident, "name": f"{original['name'] or clinician_id} (extra)"}
+    data["clinicians"].append(copy)
+    _share_caseload(data, existing, clinician_id, ident)
+    return Instance.model_validate(data), ident
+
+
+def with_room_copy(week: Instance, room_id: str) -> tuple[Instance, str]:
+    """The week with a copy of a room."""
+    data = week.model_dump(mode="json")
+    original = next(r for r in data["rooms"] if r["id"] == room_id)
+    ident = _fresh_id(set(week.room_by_id), room_id)
+    data["rooms"].append(
+        {**original, "id": ident, "name": f"{original['name'] or room_id} (extra)"}
+    )
+    return Instance.model_validate(data), ident
+
+
+def _most_spare(items: list[Utilisation]) -> dict[str, Utilisation]:
+    """By kind, the item with the most spare minutes (the first listed on a tie)."""
+    best: dict[str, Utilisation] = {}
+    for item in items:
+        spare = item.available_minutes - item.used_minutes
+        current = best.get(item.kind)
+        if current is None or spare > current.available_minutes - current.used_minutes:
+            best[item.kind] = item
+    return best
+
+
+def check_track(instance: Instance, track: str) -> None:
+    """Raise `InputError` unless some client of the track exists to model new clients on."""
+    if not any(c.track == track for c in instance.clients):
+        known = sorted({c.track for c in instance.clients if c.track})
+        raise InputError(
+            f"--track: no client of track '{track}' to model new clients on "
+            f"(tracks here: {', '.join(known) or 'none'})"
+        )
+
+
+def find_capacity(
+    instance: Instance,
+    track: str,
+    *,
+    max_added: int = 50,
+    time_limit: float = 10.0,
+    workers: int = 0,
+    seed: int = 0,
+    relax: bool = True,
+    on_probe: Callable[[str, Probe], None] | None = None,
+) -> CapacityReport:
+    """The largest number of added clients of ``track`` served with no shortfall (see module).
+
+    ``time_limit`` and ``workers`` apply to each solve; ``seed`` both generates the clients
+    and seeds the search. ``on_probe(label, probe)`` is called after each solve.
+    """
+    check_track(instance, track)
+    if max_added < 0:
+        raise ValueError("max_added must be at least 0")
+    existing = {c.id for c in instance.clients}
+    weeks: dict[int, Instance] = {}
+    tables: dict[int, Timetable] = {}
+    probes: dict[int, Probe] = {}
+    order: list[Probe] = []
+
+    def week_of(n: int) -> Instance:
+        if n not in weeks:
+            weeks[n] = add_clients(instance, track, n, seed) if n else instance
+        return weeks[n]
+
+    def run(week: Instance, n: int) -> tuple[Probe, Timetable | None]:
+        result = solve(
+            week, time_limit=time_limit, workers=workers, seed=seed, allow_shortfalls=True
+        )
+        if not result.status.has_timetable:
+            return Probe(n, result.status, False, 0, seconds=result.total_seconds), None
+        table = result.timetable
+        valid = validate(week, table, allow_shortfalls=True) == []
+        probe = Probe(
+            added=n,
+            status=result.status,
+            served=valid and not table.shortfalls,
+            clients_under_served=len({s.client for s in table.shortfalls}),
+            short_rules=dict(Counter(s.rule for s in table.shortfalls)),
+            seconds=result.total_seconds,
+            valid=valid,
+        )
+        return probe, table
+
+    def served(n: int) -> bool:
+        if n not in probes:
+            probe, table = run(week_of(n), n)
+            probes[n] = probe
+            order.append(probe)
+            if table is not None:
+                tables[n] = table
+            if on_probe is not None:
+                on_probe(f"+{n}", probe)
+        return probes[n].served
+
+    added: int | None
+    first_unserved: int | None = None
+    if not served(0):
+        added, first_unserved = None, 0
+    else:
+        low, step = 0, 1
+        while low < max_added:
+            n = min(step, max_added)
+            if not served(n):
+                first_unserved = n
+                break
+            low, step = n, step * 2
+        if first_unserved is not None:
+            high = first_unserved
+            while high - low > 1:
+                middle = (low + high) // 2
+                if served(middle):
+                    low = middle
+                else:
+                    high = middle
+            first_unserved = high
+        added = low
+    report = CapacityReport(
+        instance=instance.name,
+        track=track,
+        track_clients=sum(1 for c in instance.clients if c.track == track),
+        max_added=max_added,
+        time_limit=time_limit,
+        seed=seed,
+        added=added,
+        first_unserved=first_unserved,
+        probes=order,
+    )
+    if added is not None and added in tables:
+        report.clinicians, report.rooms = utilisation(week_of(added), tables[added])
+    if first_unserved is not None:
+        report.unreachable = unreachable_assignments(week_of(first_unserved), existing)
+    if relax and first_unserved is not None:
+        failing = week_of(first_unserved)
+        reference = tables.get(first_unserved) or tables.get(added if added is not None else -1)
+        reference = reference or Timetable(instance=failing.name, status="feasible")
+        clinicians, rooms = utilisation(failing, reference)
+        for discipline, clin in _most_spare(clinicians).items():
+            relaxed, ident = with_clinician_copy(failing, clin.id, existing)
+            probe, _ = run(relaxed, first_unserved)
+            report.relaxations.append(Relaxation("clinician", discipline, clin.id, ident, probe))
+            if on_probe is not None:
+                on_probe(f"+{first_unserved} with {ident}", probe)
+        for kind, room in _most_spare(rooms).items():
+            relaxed, ident = with_room_copy(failing, room.id)
+            probe, _ = run(relaxed, first_unserved)
+            report.relaxations.append(Relaxation("room", kind, room.id, ident, probe))
+            if on_probe is not None:
+                on_probe(f"+{first_unserved} with {ident}", probe)
+    return report
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def probe_text(probe: Probe) -> str:
+    """``served (optimal, 0.4 s)`` or ``not served: 2 clients short (requires:ind 2)``."""
+    timing = f"{probe.status.value}, {probe.seconds:.1f} s"
+    if probe.served:
+        return f"served ({timing})"
+    if probe.unknown:
+        return f"not served: no timetable in the time limit ({timing})"
+    if probe.valid is False:
+        return f"not served: the validator rejects the timetable ({timing})"
+    rules = ", ".join(f"{rule} {count}" for rule, count in sorted(probe.short_rules.items()))
+    return f"not served: {_plural(probe.clients_under_served, 'client')} short ({rules}; {timing})"
+
+
+def _share(item: Utilisation) -> str:
+    return "-" if item.share is None else f"{item.share:.0%}"
+
+
+def render_report(report: CapacityReport) -> str:
+    """The capacity report as text: probes, the answer, what binds, utilisation."""
+    lines = [
+        f"Capacity of {report.instance or 'the week'} for more {report.track} clients "
+        f"({report.track_clients} now; {report.time_limit:g} s per solve, seed {report.seed})",
+        "",
+        "Probes (added clients: outcome):",
+    ]
+    for probe in report.probes:
+        lines.append(f"  +{probe.added:<4} {probe_text(probe)}")
+    lines.append("")
+    track = report.track
+    if report.added is None:
+        lines.append(
+            "The week as it is already falls short: no client can be added without a shortfall."
+        )
+    elif report.reached_max:
+        lines.append(
+            f"Capacity: at least {_plural(report.added, f'more {track} client')} "
+            f"(every N up to --max {report.max_added} was served; raise --max to look further)."
+        )
+    else:
+        lines.append(
+            f"Capacity: {_plural(report.added, f'more {track} client')} with no shortfall; "
+            f"+{report.first_unserved} falls short."
+        )
+    if report.unknown_probes:
+        ns = ", ".join(f"+{p.added}" for p in report.unknown_probes)
+        lines.append(
+            f"Note: {ns} ended with no timetable in the time limit and counted as not served; "
+            f"a longer --time-limit may raise the capacity."
+        )
+    if report.unreachable:
+        lines.append(
+            f"Note: at +{report.first_unserved}, generated clients cannot meet their "
+            f"assigned clinician whatever the staffing (add_clients assigns by caseload, "
+            f"not availability):"
+        )
+        lines += [f"  {text}" for text in report.unreachable]
+    if report.first_unserved is not None and report.relaxations:
+        lines += ["", f"What binds first: one more resource at +{report.first_unserved}:"]
+        for relax in report.relaxations:
+            what = f"one more {relax.kind.replace('_', ' ')} (copy of {relax.copy_of})"
+            lines.append(f"  {what:<44} {probe_text(relax.probe)}")
+        enough = [r for r in report.relaxations if r.served]
+        if enough:
+            names = ", ".join(f"a {r.kind.replace('_', ' ')}" for r in enough)
+            lines.append(f"Adding {names} is enough to serve +{report.first_unserved}.")
+        else:
+            lines.append(
+                f"No single added clinician or room is enough to serve +{report.first_unserved}."
+            )
+    if report.clinicians or report.rooms:
+        lines += ["", f"Utilisation at +{report.added}:"]
+        lines.append(f"  {'clinician':<16}{'discipline':<18}{'led h':>7}{'cap h':>7}{'use':>6}")
+        for item in sorted(report.clinicians, key=lambda u: -(u.share or 0)):
+            lines.append(
+                f"  {item.id:<16}{item.kind:<18}{item.used_minutes / 60:>7.1f}"
+                f"{item.available_minutes / 60:>7.1f}{_share(item):>6}"
+            )
+        lines.append(f"  {'room':<16}{'kind':<18}{'used h':>7}{'open h':>7}{'use':>6}")
+        for item in sorted(report.rooms, key=lambda u: -(u.share or 0)):
+            lines.append(
+                f"  {item.id:<16}{item.kind:<18}{item.used_minutes / 60:>7.1f}"
+                f"{item.available_minutes / 60:>7.1f}{_share(item):>6}"
+            )
+        lines.append(
+            "  (cap h: hours available in program hours, within the daily and weekly maximums)"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,570 @@
+"""What-if scenarios: solve the base week and each alternative side by side (SPEC section 8).
+
+Every scenario of an ``iop-scenarios/1`` file is applied to the instance first, so that a bad
+id is reported before any solving starts. Then the base week and every scenario week are
+solved in parallel, each in its own process (or on a Dask cluster), always in shortfall mode:
+a scenario the clinic cannot staff still gets a timetable, and the comparison shows how far
+it falls short instead of only saying "infeasible".
+
+Example::
+
+    from iop_scheduler import load_instance
+    from iop_scheduler.changes import load_scenarios
+    from iop_scheduler.whatif import comparison_table, run_whatif
+
+    week = load_instance("instances/small.json")
+    scenarios = load_scenarios("instances/scenarios/small-staffing.json")
+    outcomes = run_whatif(week, scenarios, time_limit=20, workers_per_run=1, processes=2)
+    print(comparison_table(outcomes))
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from .changes import Scenario, Scenarios, apply_scenario
+from .domain import Instance, Shortfall, Timetable
+from .errors import InputError
+from .io import write_bytes_atomic, write_text_atomic
+from .result import TERM_NAMES, PenaltyTerm, Status
+
+#: The name of the unchanged week in every comparison.
+BASE = "base"
+#: File names written into the output folder.
+CSV_FILE = "whatif.csv"
+CHART_FILE = "whatif.png"
+#: The optional dependency that ``scheduler=`` needs, as pip spells it.
+DASK_EXTRA = "iop-scheduler[dask]"
+#: Seconds to wait for a Dask scheduler to answer before giving up.
+DASK_CONNECT_SECONDS = 10
+#: The shortfall rule whose amounts are hours (SPEC 9.13).
+HOURS_RULE = "min_hours_per_client_week"
+
+
+@dataclass(frozen=True)
+class SolveJob:
+    """One solve to run in a worker: a week (as JSON data, so it travels anywhere) and limits."""
+
+    name: str
+    week: dict[str, Any]
+    time_limit: float
+    workers: int = 1
+    seed: int = 0
+
+
+@dataclass
+class ScenarioOutcome:
+    """What one scenario (or the base) comes to: status, validity, penalty, shortfalls, time."""
+
+    name: str
+    status: Status
+    #: Clients enrolled in the scenario's week.
+    clients: int
+    #: Whether the independent validator finds no broken rule (None: no timetable).
+    valid: bool | None
+    #: The validator's findings (empty when valid).
+    violations: list[str] = field(default_factory=list)
+    #: The penalty by term name (empty without a timetable).
+    terms: dict[str, PenaltyTerm] = field(default_factory=dict)
+    #: The solver's proven lower bound on the penalty, if any.
+    bound: int | None = None
+    #: Minutes of every session that runs (None: no timetable).
+    staff_minutes: int | None = None
+    #: Distinct clients with at least one shortfall (None: no timetable).
+    clients_under_served: int | None = None
+    #: Hours short of the weekly minimum, summed over clients (None: no timetable).
+    shortfall_hours: float | None = None
+    #: Seconds the solve took, model building included.
+    solve_seconds: float = 0.0
+    #: The timetable found (None: no timetable).
+    timetable: Timetable | None = None
+
+    @property
+    def has_timetable(self) -> bool:
+        """Whether the solve produced a timetable."""
+        return self.status.has_timetable
+
+    @property
+    def penalty(self) -> int | None:
+        """The total penalty, or None without a timetable."""
+        return sum(t.cost for t in self.terms.values()) if self.has_timetable else None
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between penalty and bound (0: proven best; None: no bound)."""
+        penalty = self.penalty
+        if penalty is None or self.bound is None:
+            return None
+        return 0.0 if penalty == 0 else max(0.0, (penalty - self.bound) / penalty)
+
+    @property
+    def staff_hours(self) -> float | None:
+        """Staff minutes / 60."""
+        return None if self.staff_minutes is None else self.staff_minutes / 60
+
+    @property
+    def shortfalls(self) -> list[Shortfall]:
+        """The timetable's shortfall entries."""
+        return list(self.timetable.shortfalls) if self.timetable is not None else []
+
+
+def solve_job(job: SolveJob) -> ScenarioOutcome:
+    """Solve one week in shortfall mode and check the timetable with the validator.
+
+    A top-level function, so that worker processes and Dask workers can import it.
+    """
+    from .api import solve
+    from .validator import validate
+
+    week = Instance.model_validate(job.week)
+    result = solve(
+        week,
+        time_limit=job.time_limit,
+        workers=job.workers,
+        seed=job.seed,
+        allow_shortfalls=True,
+    )
+    outcome = ScenarioOutcome(
+        name=job.name,
+        status=result.status,
+        clients=len(week.clients),
+        valid=None,
+        solve_seconds=result.total_seconds,
+    )
+    if not result.status.has_timetable:
+        return outcome
+    timetable = result.timetable
+    violations = validate(week, timetable, allow_shortfalls=True)
+    outcome.valid = not violations
+    outcome.violations = [str(v) for v in violations]
+    outcome.terms = dict(result.terms)
+    outcome.bound = result.bound
+    outcome.staff_minutes = sum(s.end - s.start for s in timetable.sessions)
+    outcome.clients_under_served = len({s.client for s in timetable.shortfalls})
+    outcome.shortfall_hours = sum(
+        s.required - s.scheduled for s in timetable.shortfalls if s.rule == HOURS_RULE
+    )
+    outcome.timetable = timetable
+    return outcome
+
+
+def scenario_weeks(
+    instance: Instance, scenarios: Scenarios | Sequence[Scenario], *, file: str | None = None
+) -> list[tuple[str, Instance]]:
+    """The base week, then each scenario's week, by name; any bad scenario raises `InputError`.
+
+    Errors name the file and ``scenarios[i] (name).changes[j]...``. Scenario names must be
+    unique and may not be ``base`` (the unchanged week's name).
+    """
+    items = scenarios.scenarios if isinstance(scenarios, Scenarios) else list(scenarios)
+    weeks: list[tuple[str, Instance]] = [(BASE, instance)]
+    seen = {BASE}
+    for index, scenario in enumerate(items):
+        where = f"scenarios[{index}] ({scenario.name})"
+        if scenario.name in seen:
+            reason = (
+                "'base' names the unchanged week"
+                if scenario.name == BASE
+                else f"duplicate scenario name '{scenario.name}'"
+            )
+            raise InputError(f"{where}.name: {reason}", file=file)
+        seen.add(scenario.name)
+        weeks.append((scenario.name, apply_scenario(instance, scenario, where=where, file=file)))
+    return weeks
+
+
+def default_processes() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def run_whatif(
+    instance: Instance,
+    scenarios: Scenarios | Sequence[Scenario],
+    *,
+    time_limit: float = 30.0,
+    workers_per_run: int = 1,
+    processes: int | None = None,
+    scheduler: str | None = None,
+    seed: int = 0,
+    file: str | None = None,
+    on_done: Callable[[ScenarioOutcome], None] | None = None,
+) -> list[ScenarioOutcome]:
+    """Solve the base week and every scenario in shortfall mode; outcomes in input order.
+
+    Every scenario is applied before any solve starts, so bad ids raise `InputError` at
+    once (``file`` names the scenarios file in that message). Solves run in ``processes``
+    local processes (default: one per core), each CP-SAT solve with ``workers_per_run``
+    search workers, or, with ``scheduler="tcp://host:port"``, on that Dask cluster.
+    ``on_done`` is called with each outcome as it finishes.
+    """
+    weeks = scenario_weeks(instance, scenarios, file=file)
+    return solve_weeks(
+        weeks,
+        time_limit=time_limit,
+        workers_per_run=workers_per_run,
+        processes=processes,
+        scheduler=scheduler,
+        seed=seed,
+        on_done=on_done,
+    )
+
+
+def solve_weeks(
+    weeks: Sequence[tuple[str, Instance]],
+    *,
+    time_limit: float = 30.0,
+    workers_per_run: int = 1,
+    processes: int | None = None,
+    scheduler: str | None = None,
+    seed: int = 0,
+    on_done: Callable[[ScenarioOutcome], None] | None = None,
+) -> list[ScenarioOutcome]:
+    """Solve named weeks (as `scenario_weeks` returns them) in shortfall mode, in parallel."""
+    jobs = [
+        SolveJob(name, week.model_dump(mode="json"), time_limit, workers_per_run, seed)
+        for name, week in weeks
+    ]
+    return run_solves(jobs, processes=processes, scheduler=scheduler, on_done=on_done)
+
+
+def run_solves(
+    jobs: Sequence[SolveJob],
+    *,
+    processes: int | None = None,
+    scheduler: str | None = None,
+    on_done: Callable[[ScenarioOutcome], None] | None = None,
+) -> list[ScenarioOutcome]:
+    """Run solve jobs locally (spawned processes) or on a Dask cluster; results in job order."""
+    if scheduler is not None:
+        return _run_dask(jobs, scheduler, on_done)
+    count = min(processes or default_processes(), len(jobs))
+    if count <= 1:
+        # One process: solve here, sparing the start-up of a worker process.
+        outcomes = []
+        for job in jobs:
+            outcomes.append(solve_job(job))
+            if on_done is not None:
+                on_done(outcomes[-1])
+        return outcomes
+    # Spawned (not forked) workers: OR-Tools' threads do not survive a fork.
+    context = multiprocessing.get_context("spawn")
+    results: dict[int, ScenarioOutcome] = {}
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        futures = {pool.submit(solve_job, job): i for i, job in enumerate(jobs)}
+        try:
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_done is not None:
+                    on_done(results[futures[future]])
+        except BrokenProcessPool as err:
+            raise RuntimeError(
+                "a solver process stopped abruptly; a script that runs what-if solves in "
+                "processes must guard its entry point with `if __name__ == '__main__':` "
+                "(or pass processes=1)"
+            ) from err
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return [results[i] for i in range(len(jobs))]
+
+
+def dask_client_class() -> Any:
+    """`dask.distributed.Client`, or `InputError` naming the extra to install."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise InputError(
+            f"--scheduler needs dask.distributed, which is not installed: "
+            f"pip install '{DASK_EXTRA}'"
+        ) from None
+    return Client
+
+
+def _run_dask(
+    jobs: Sequence[SolveJob],
+    address: str,
+    on_done: Callable[[ScenarioOutcome], None] | None,
+) -> list[ScenarioOutcome]:
+    """Submit every job to the Dask scheduler at ``address`` and gather the outcomes."""
+    client_class = dask_client_class()
+    from dask.distributed import as_completed as dask_completed
+
+    try:
+        client = client_class(address, timeout=DASK_CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(
+            f"--scheduler: cannot reach the Dask scheduler at {address}: {reason}"
+        ) from None
+    try:
+        futures = client.map(solve_job, list(jobs), pure=False)
+        if on_done is not None:
+            for future in dask_completed(futures, loop=client.loop):
+                on_done(future.result())
+        outcomes: list[ScenarioOutcome] = client.gather(futures)
+    finally:
+        client.close()
+    return outcomes
+
+
+# -- the comparison ------------------------------------------------------------------------
+
+
+def term_names(outcomes: Sequence[ScenarioOutcome]) -> list[str]:
+    """Every penalty term that some outcome reports, in the report order of `TERM_NAMES`."""
+    present = {name for o in outcomes for name in o.terms}
+    ordered = [name for name in TERM_NAMES if name in present]
+    return ordered + sorted(present - set(ordered))
+
+
+@dataclass(frozen=True)
+class _Metric:
+    """One row of the comparison: a label, a CSV column, a getter, and how to print it."""
+
+    label: str
+    column: str
+    value: Callable[[ScenarioOutcome], Any]
+    text: Callable[[Any], str]
+    difference: bool = True
+
+
+def _integer(value: Any) -> str:
+    return f"{value:,}"
+
+
+def _percent(value: Any) -> str:
+    return f"{value:.1%}"
+
+
+def _hours(value: Any) -> str:
+    return f"{value:,.1f}"
+
+
+def _metrics(outcomes: Sequence[ScenarioOutcome]) -> list[_Metric]:
+    """The rows of the comparison, in print order."""
+    rows = [
+        _Metric("status", "status", lambda o: o.status.value, str, difference=False),
+        _Metric("valid", "valid", lambda o: o.valid, _yes_no, difference=False),
+        _Metric("penalty", "penalty", lambda o: o.penalty, _integer),
+        _Metric("gap to bound", "gap", lambda o: o.gap, _percent, difference=False),
+    ]
+    for name in term_names(outcomes):
+        label = f"  {TERM_NAMES.get(name, name)}"
+        rows.append(_Metric(label, f"{name}_cost", partial(_term_cost, name=name), _integer))
+    rows += [
+        _Metric("staff hours", "staff_hours", lambda o: o.staff_hours, _hours),
+        _Metric("clients", "clients", lambda o: o.clients, _integer),
+        _Metric(
+            "clients under-served",
+            "clients_under_served",
+            lambda o: o.clients_under_served,
+            _integer,
+        ),
+        _Metric("shortfall hours", "shortfall_hours", lambda o: o.shortfall_hours, _hours),
+        _Metric(
+            "solve seconds", "solve_seconds", lambda o: o.solve_seconds, _hours, difference=False
+        ),
+    ]
+    return rows
+
+
+def _term_cost(outcome: ScenarioOutcome, name: str) -> int | None:
+    if not outcome.has_timetable:
+        return None
+    term = outcome.terms.get(name)
+    return term.cost if term is not None else 0
+
+
+def _yes_no(value: Any) -> str:
+    return {True: "yes", False: "NO"}.get(value, "-")
+
+
+def _signed(value: float, text: Callable[[Any], str]) -> str:
+    if abs(value) < 1e-9:
+        return "="
+    return ("+" if value > 0 else "-") + text(abs(value))
+
+
+def comparison_table(outcomes: Sequence[ScenarioOutcome]) -> str:
+    """Metrics down the side, the base and each scenario across; differences to the base.
+
+    A cell of a scenario reads ``value (difference to the base)``; ``=`` means the same as
+    the base, ``-`` that there is no timetable to measure.
+    """
+    base = outcomes[0]
+    metrics = _metrics(outcomes)
+    header = ["", *(o.name for o in outcomes)]
+    rows: list[list[str]] = []
+    for metric in metrics:
+        row = [metric.label]
+        base_value = metric.value(base)
+        for index, outcome in enumerate(outcomes):
+            value = metric.value(outcome)
+            cell = "-" if value is None else metric.text(value)
+            if index and metric.difference and value is not None and base_value is not None:
+                cell += f" ({_signed(value - base_value, metric.text)})"
+            row.append(cell)
+        rows.append(row)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for number, row in enumerate([header, *rows]):
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(widths[i]) for i, cell in enumerate(row[1:], start=1)]
+        lines.append("  ".join(cells).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def comparison_notes(outcomes: Sequence[ScenarioOutcome], *, limit: int = 8) -> list[str]:
+    """Who falls short in each scenario, and which solves found no timetable or broke rules."""
+    notes: list[str] = []
+    for outcome in outcomes:
+        if not outcome.has_timetable:
+            notes.append(
+                f"{outcome.name}: no timetable ({outcome.status.value}); a longer "
+                f"--time-limit or more --workers-per-run may find one"
+            )
+            continue
+        if outcome.violations:
+            notes.append(
+                f"{outcome.name}: the validator finds {len(outcome.violations)} broken "
+                f"rule(s), first: {outcome.violations[0]}"
+            )
+        by_client: dict[str, list[str]] = {}
+        for entry in outcome.shortfalls:
+            by_client.setdefault(entry.client, []).append(entry.rule)
+        if by_client:
+            shown = [f"{c} ({', '.join(rules)})" for c, rules in list(by_client.items())[:limit]]
+            more = len(by_client) - limit
+            tail = f" and {more} more" if more > 0 else ""
+            notes.append(f"{outcome.name}: under-served {'; '.join(shown)}{tail}")
+    return notes
+
+
+def comparison_rows(outcomes: Sequence[ScenarioOutcome]) -> list[dict[str, Any]]:
+    """One row per scenario (the base first): every metric and its difference to the base."""
+    base = outcomes[0]
+    metrics = _metrics(outcomes)
+    rows = []
+    for outcome in outcomes:
+        row: dict[str, Any] = {"scenario": outcome.name}
+        for metric in metrics:
+            value = metric.value(outcome)
+            row[metric.column] = value
+            if metric.difference:
+                base_value = metric.value(base)
+                row[f"{metric.column}_vs_base"] = (
+                    None if value is None or base_value is None else value - base_value
+                )
+        rows.append(row)
+    return rows
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.1f}"
+    return str(value)
+
+
+def write_csv(path: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]) -> Path:
+    """Write the comparison as CSV (atomically): a row per scenario, base first."""
+    rows = comparison_rows(outcomes)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+    write_text_atomic(path, buffer.getvalue())
+    return Path(path)
+
+
+#: Colours of the penalty terms in the chart.
+TERM_COLOURS = {
+    "staff_minute": "#4c72b0",
+    "client_idle_minute": "#dd8452",
+    "preference_miss": "#55a868",
+    "change_from_previous": "#8172b3",
+    "shortfall_minute": "#c44e52",
+}
+
+
+def comparison_figure(outcomes: Sequence[ScenarioOutcome]) -> Any:
+    """Two panels: the penalty by term stacked per scenario, and clients under-served."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    names = [o.name for o in outcomes]
+    xs = list(range(len(outcomes)))
+    width = max(8.0, 3.0 + 1.4 * len(outcomes))
+    figure = Figure(figsize=(width, 5.5), dpi=100, layout="constrained")
+    penalty_ax, short_ax = figure.subplots(1, 2, width_ratios=[3, 2])
+    bottoms = [0.0] * len(outcomes)
+    for name in term_names(outcomes):
+        values = [float(_term_cost(o, name) or 0) for o in outcomes]
+        penalty_ax.bar(
+            xs, values, bottom=bottoms, width=0.6, label=TERM_NAMES.get(name, name),
+            color=TERM_COLOURS.get(name, "#937860"),
+        )  # fmt: skip
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    for x, outcome in zip(xs, outcomes, strict=True):
+        label = f"{outcome.penalty:,}" if outcome.has_timetable else "no timetable"
+        penalty_ax.text(x, bottoms[x], label, ha="center", va="bottom", fontsize=8)
+    penalty_ax.set_title("Penalty by term", loc="left", fontweight="bold", fontsize=10)
+    penalty_ax.set_ylabel("penalty (weight × amount)")
+    penalty_ax.legend(fontsize=8)
+    penalty_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    under = [o.clients_under_served or 0 for o in outcomes]
+    short_ax.bar(xs, under, width=0.6, color="#c44e52")
+    for x, outcome in zip(xs, outcomes, strict=True):
+        label = "-" if outcome.clients_under_served is None else str(under[x])
+        short_ax.text(x, under[x], label, ha="center", va="bottom", fontsize=8)
+    short_ax.set_title("Clients under-served", loc="left", fontweight="bold", fontsize=10)
+    short_ax.set_ylabel("clients with a shortfall")
+    short_ax.set_ylim(0, max(1, *under) * 1.15)
+    short_ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for ax in (penalty_ax, short_ax):
+        ax.set_xticks(xs, names, rotation=20, ha="right", fontsize=8)
+        ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    return figure
+
+
+def write_chart(path: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]) -> Path:
+    """Write the comparison chart as PNG (atomically)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = comparison_figure(outcomes)
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    write_bytes_atomic(path, buffer.getvalue())
+    return Path(path)
+
+
+def write_outputs(
+    folder: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]
+) -> list[Path]:
+    """Write ``whatif.csv`` and ``whatif.png`` into ``folder``; return their paths."""
+    target = Path(folder)
+    return [write_csv(target / CSV_FILE, outcomes), write_chart(target / CHART_FILE, outcomes)]

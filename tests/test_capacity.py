@@ -1,0 +1,189 @@
+"""``capacity``: how many more clients of a track fit, checked against a one-by-one search.
+
+The clinics here are one Monday morning (09:00-12:00) of 60-minute individual sessions,
+so each solve is proven optimal in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import base_dict, client, clinician
+from iop_scheduler import Instance, solve, validate
+from iop_scheduler.capacity import find_capacity, render_report, with_clinician_copy
+from iop_scheduler.changes import add_clients
+from iop_scheduler.cli import cli
+
+SOLVE = {"time_limit": 3.0, "workers": 1}
+
+
+def clinic(clinicians: int, offices: int, **overrides: Any) -> Instance:
+    """Two "sud" clients who each need one individual session; counselors and offices.
+
+    Each counselor and each office holds at most three 60-minute sessions in the morning,
+    so the week serves 3 × min(counselors, offices) clients.
+    """
+    data = base_dict(
+        clinicians=[clinician(f"cl{i + 1}") for i in range(clinicians)],
+        rooms=[{"id": f"r{i + 1}", "kind": "office", "capacity": 1} for i in range(offices)],
+        clients=[
+            client("c1", track="sud", requires={"ind": 1}),
+            client("c2", track="sud", requires={"ind": 1}),
+        ],
+        **overrides,
+    )
+    return Instance.model_validate(data)
+
+
+def brute_force(week: Instance, track: str, limit: int = 10) -> int | None:
+    """The last N before the first N (0, 1, 2, ...) whose solve lists a shortfall."""
+    for n in range(limit + 1):
+        grown = add_clients(week, track, n, 0) if n else week
+        result = solve(grown, allow_shortfalls=True, **SOLVE)
+        assert result.status.has_timetable
+        assert validate(grown, result.timetable, allow_shortfalls=True) == []
+        if result.timetable.shortfalls:
+            return n - 1 if n else None
+    raise AssertionError("no shortfall found")
+
+
+@pytest.mark.parametrize(
+    ("clinicians", "offices", "binds"),
+    [
+        (1, 2, ("clinician", "counselor")),  # 3 counselor hours for 4 clients at +2
+        (2, 1, ("room", "office")),  # 3 office hours for 4 clients at +2
+    ],
+)
+def test_capacity_matches_brute_force_and_names_the_binding_resource(
+    clinicians, offices, binds
+):
+    week = clinic(clinicians, offices)
+    expected = brute_force(week, "sud")
+    assert expected == 1  # 3 sessions in the morning, 2 clients already: room for one more
+    report = find_capacity(week, "sud", max_added=8, **SOLVE)
+    assert report.added == expected and report.first_unserved == expected + 1
+    assert not report.reached_max and report.unknown_probes == []
+    # Doubling: +0, +1 served, +2 not; nothing left to halve.
+    assert [(p.added, p.served) for p in report.probes] == [(0, True), (1, True), (2, False)]
+    served = [(r.resource, r.kind) for r in report.relaxations if r.served]
+    assert served == [binds]
+    assert {(r.resource, r.kind) for r in report.relaxations} == {
+        ("clinician", "counselor"),
+        ("room", "office"),
+    }
+    # At +1 the binding resource is fully used: 3 of 3 hours.
+    used = report.clinicians if binds[0] == "clinician" else report.rooms
+    assert max(u.share for u in used) == pytest.approx(1.0)
+    text = render_report(report)
+    assert "Capacity: 1 more sud client with no shortfall; +2 falls short." in text
+    assert f"Adding a {binds[1]} is enough to serve +2." in text
+
+
+def test_binary_search_between_doublings():
+    """Two counselors and two offices serve 6 clients: +4, found between +2 and +8."""
+    week = clinic(2, 2)
+    report = find_capacity(week, "sud", max_added=20, relax=False, **SOLVE)
+    assert report.added == 4 and report.first_unserved == 5
+    assert [p.added for p in report.probes] == [0, 1, 2, 4, 8, 6, 5]
+    assert report.relaxations == []
+
+
+def test_no_single_resource_is_enough_when_both_bind():
+    week = clinic(1, 1)  # 3 sessions: one counselor, one office
+    report = find_capacity(week, "sud", max_added=4, **SOLVE)
+    assert report.added == 1 and report.relaxations
+    assert not any(r.served for r in report.relaxations)
+    assert "No single added clinician or room is enough to serve +2." in render_report(report)
+
+
+def test_every_n_up_to_max_served_says_at_least():
+    report = find_capacity(clinic(1, 1), "sud", max_added=1, **SOLVE)
+    assert report.added == 1 and report.reached_max and report.relaxations == []
+    assert "Capacity: at least 1 more sud client" in render_report(report)
+
+
+def test_a_week_that_already_falls_short_has_no_capacity():
+    week = clinic(1, 1, rules={"min_hours_per_client_week": 2})  # one session is 1 hour
+    report = find_capacity(week, "sud", max_added=4, relax=False, **SOLVE)
+    assert report.added is None and report.first_unserved == 0
+    assert "already falls short" in render_report(report)
+
+
+def test_the_clinician_copy_takes_a_share_of_the_new_assigned_clients():
+    data = base_dict(
+        clinicians=[clinician("cl1"), clinician("cl2")],
+        clients=[
+            client("c1", track="sud", requires={"ind": 1}, assigned_clinicians={"ind": "cl1"}),
+            client("c2", track="sud", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"}),
+        ],
+    )
+    week = Instance.model_validate(data)
+    grown = add_clients(week, "sud", 3, 0)
+    relaxed, ident = with_clinician_copy(grown, "cl1", {"c1", "c2"})
+    assert ident == "cl1-extra"
+    copy = relaxed.clinician_by_id[ident]
+    assert copy.discipline == "counselor" and copy.availability is None
+    assigned = [c.assigned_clinicians["ind"] for c in relaxed.clients]
+    # Old clients keep their therapist; new ones go to the least loaded of cl1, cl2 and the
+    # copy (ties by id): the copy (0 clients), cl1 (1), then the copy again (1, before cl2).
+    assert assigned == ["cl1", "cl2", "cl1-extra", "cl1", "cl1-extra"]
+
+
+def run(*args: Any) -> Any:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_cli_capacity(tmp_path: Path):
+    path = tmp_path / "week.json"
+    path.write_text(clinic(1, 2).model_dump_json(), encoding="utf-8")
+    result = run("capacity", path, "--track", "sud", "--max", "4", "--time-limit", "3",
+                 "--workers", "1")  # fmt: skip
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Capacity: 1 more sud client with no shortfall" in result.stdout
+    assert "one more counselor (copy of cl1)" in result.stdout
+    assert "Utilisation at +1:" in result.stdout
+    assert "+2: not served" in result.stderr
+
+
+def test_cli_capacity_unknown_track_is_one_line(tmp_path: Path):
+    path = tmp_path / "week.json"
+    path.write_text(json.dumps(json.loads(clinic(1, 1).model_dump_json())), encoding="utf-8")
+    result = run("capacity", path, "--track", "eating")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["error: --track: no client of track 'eating' to model new clients on "
+                     "(tracks here: sud)"]  # fmt: skip
+
+
+def test_generated_client_who_never_meets_their_clinician_is_pointed_out():
+    # c1 and cl1 work 09:00-10:00, c2 and cl2 11:00-12:00. A new client modelled on c2 but
+    # given cl1 (least loaded, first by id) can never have their individual session.
+    morning = {"mon": [["09:00", "10:00"]]}
+    late = {"mon": [["11:00", "12:00"]]}
+    data = base_dict(
+        clinicians=[clinician("cl1", availability=morning), clinician("cl2", availability=late)],
+        clients=[
+            client("c1", track="sud", availability=morning, requires={"ind": 1},
+                   assigned_clinicians={"ind": "cl1"}),
+            client("c2", track="sud", availability=late, requires={"ind": 1},
+                   assigned_clinicians={"ind": "cl2"}),
+        ],
+    )  # fmt: skip
+    week = Instance.model_validate(data)
+    seed = next(
+        s
+        for s in range(50)
+        if add_clients(week, "sud", 1, s).clients[-1].availability
+        == week.client_by_id["c2"].availability
+    )
+    report = find_capacity(week, "sud", max_added=1, seed=seed, relax=False, **SOLVE)
+    assert report.added == 0 and report.first_unserved == 1
+    assert report.unreachable == [
+        "new1 is assigned cl1 for ind, but they are never available together for 60 minutes"
+    ]
+    assert "whatever the staffing" in render_report(report)

@@ -1,0 +1,239 @@
+"""``whatif``: the base and each scenario solved side by side, in shortfall mode.
+
+Solves are short (a few seconds, one CP-SAT worker each): the suite shares a small machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import base_dict, client
+from iop_scheduler import Instance, load_instance, validate
+from iop_scheduler.changes import Scenarios, apply_scenario
+from iop_scheduler.cli import cli
+from iop_scheduler.whatif import (
+    CHART_FILE,
+    CSV_FILE,
+    comparison_rows,
+    comparison_table,
+    run_whatif,
+)
+
+TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
+SMALL = Path(__file__).resolve().parents[1] / "instances" / "small.json"
+SMALL_SCENARIOS = SMALL.parent / "scenarios" / "small-staffing.json"
+
+#: tiny.json has one peer specialist (cl4), and the three co_occurring clients (c6-c8)
+#: require a peer support group, which only a peer specialist may lead: without cl4, each
+#: of them must fall short of requires:peer_support, whatever the solver does.
+TINY_SCENARIOS: dict[str, Any] = {
+    "format": "iop-scenarios/1",
+    "scenarios": [
+        {
+            "name": "no peer specialist",
+            "changes": [{"kind": "clinician_removed", "clinician": "cl4"}],
+        }
+    ],
+}
+
+#: Two "sud" clients who each need one 60-minute group, one counselor, a 09:00-12:00 Monday.
+QUICK_WEEK: dict[str, Any] = base_dict(
+    clients=[
+        client("c1", track="sud", requires={"grp": 1}),
+        client("c2", track="sud", requires={"grp": 1}),
+    ]
+)
+
+#: A week of one 3-hour day cannot give anyone 5 hours: both clients fall short by at least
+#: 2 hours each, whatever the solver does. Two more clients still fit the one group (max 4).
+QUICK_SCENARIOS: dict[str, Any] = {
+    "format": "iop-scenarios/1",
+    "scenarios": [
+        {
+            "name": "five hours a week",
+            "changes": [{"kind": "set_rule", "rule": "min_hours_per_client_week", "value": 5}],
+        },
+        {"name": "two more", "add_clients": {"track": "sud", "count": 2, "seed": 3}},
+    ],
+}
+
+
+def run(*args: Any) -> Any:
+    """Invoke the CLI (stdout and stderr kept apart)."""
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def write(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_outcomes() -> tuple[Instance, Scenarios, list[Any]]:
+    """The base tiny week and 'no peer specialist', in two spawned processes, 5 s each."""
+    week = load_instance(TINY)
+    scenarios = Scenarios.model_validate(TINY_SCENARIOS)
+    outcomes = run_whatif(week, scenarios, time_limit=5, workers_per_run=1, processes=2)
+    return week, scenarios, outcomes
+
+
+def test_impossible_scenario_reports_its_shortfall_and_the_base_none(tiny_outcomes):
+    week, scenarios, outcomes = tiny_outcomes
+    base, lost = outcomes
+    assert [o.name for o in outcomes] == ["base", "no peer specialist"]
+    # The base week is feasible: no shortfall, and the validator agrees.
+    assert base.has_timetable and base.valid is True
+    assert base.clients_under_served == 0 and base.timetable.shortfalls == []
+    assert validate(week, base.timetable, allow_shortfalls=True) == []
+    # Without the peer specialist, c6-c8 cannot have their peer support group.
+    assert lost.has_timetable, f"no timetable for the scenario in 5 s ({lost.status})"
+    assert lost.valid is True and lost.violations == []
+    assert lost.clients_under_served >= 3
+    short = {(s.client, s.rule) for s in lost.timetable.shortfalls}
+    assert {(c, "requires:peer_support") for c in ("c6", "c7", "c8")} <= short
+    # The listed shortfalls are exactly the real ones (the validator checks both ways).
+    scenario_week = apply_scenario(week, scenarios.scenarios[0], where="scenarios[0]")
+    assert validate(scenario_week, lost.timetable, allow_shortfalls=True) == []
+    assert lost.clients_under_served == len({c for c, _ in short})
+    # Every missing required session costs 60 shortfall minutes at the shortfall weight.
+    assert lost.terms["shortfall_minute"].cost >= 3 * 60 * week.weights.shortfall_minute
+    assert lost.penalty > base.penalty
+
+
+def test_comparison_shows_the_difference_to_the_base(tiny_outcomes):
+    _, _, outcomes = tiny_outcomes
+    base, lost = outcomes
+    rows = comparison_rows(outcomes)
+    assert rows[0]["scenario"] == "base" and rows[0]["penalty_vs_base"] == 0
+    assert rows[1]["clients_under_served_vs_base"] == lost.clients_under_served
+    assert rows[1]["penalty_vs_base"] == lost.penalty - base.penalty
+    assert rows[1]["staff_hours"] == pytest.approx(
+        sum(s.end - s.start for s in lost.timetable.sessions) / 60
+    )
+    table = comparison_table(outcomes)
+    assert "no peer specialist" in table and "clients under-served" in table
+    assert f"{lost.penalty:,} (+{lost.penalty - base.penalty:,})" in table
+
+
+def test_cli_prints_the_table_and_writes_csv_and_chart(tmp_path):
+    week = write(tmp_path / "week.json", QUICK_WEEK)
+    scenarios = write(tmp_path / "scenarios.json", QUICK_SCENARIOS)
+    out = tmp_path / "out"
+    result = run(
+        "whatif", week, scenarios, "-o", out, "--time-limit", "3", "--processes", "1"
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    header = result.stdout.splitlines()[2]
+    assert "base" in header and "five hours a week" in header and "two more" in header
+    assert "five hours a week: under-served c1" in result.stdout
+    assert "no peer" not in result.stdout
+    with (out / CSV_FILE).open(encoding="utf-8") as handle:
+        rows = {row["scenario"]: row for row in csv.DictReader(handle)}
+    assert list(rows) == ["base", "five hours a week", "two more"]
+    assert rows["base"]["clients_under_served"] == "0"
+    # 5 hours required, at most 3 possible on the one 3-hour day.
+    assert rows["five hours a week"]["clients_under_served"] == "2"
+    assert float(rows["five hours a week"]["shortfall_hours"]) >= 4
+    assert rows["two more"]["clients"] == "4" and rows["two more"]["clients_vs_base"] == "2"
+    assert rows["two more"]["clients_under_served"] == "0"
+    assert all(row["valid"] == "yes" for row in rows.values())
+    assert (out / CHART_FILE).read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        (
+            {"name": "gone", "changes": [{"kind": "clinician_removed", "clinician": "nobody"}]},
+            "scenarios[1] (gone).changes[0].clinician: unknown clinician 'nobody'",
+        ),
+        (
+            {"name": "closed", "changes": [
+                {"kind": "set_rule", "rule": "min_days_per_client_week", "value": 1},
+                {"kind": "room_closed", "room": "r9", "day": "mon"}]},
+            "scenarios[1] (closed).changes[1].room: unknown room 'r9'",
+        ),
+        (
+            {"name": "new track", "add_clients": {"track": "eating", "count": 2}},
+            "scenarios[1] (new track).add_clients.track: no existing client of track 'eating'",
+        ),
+        (
+            {"name": "two more", "changes": []},
+            "scenarios[1] (two more).name: duplicate scenario name 'two more'",
+        ),
+    ],
+)  # fmt: skip
+def test_bad_scenario_is_one_line_before_any_solve(tmp_path, scenario, message):
+    week = write(tmp_path / "week.json", QUICK_WEEK)
+    data = {"format": "iop-scenarios/1", "scenarios": [QUICK_SCENARIOS["scenarios"][1], scenario]}
+    scenarios = write(tmp_path / "scenarios.json", data)
+    result = run("whatif", week, scenarios, "--time-limit", "2")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {scenarios}: ") and message in lines[0]
+
+
+def test_small_example_scenarios_apply_to_small():
+    """The shipped example file is a valid scenarios file for instances/small.json."""
+    from iop_scheduler.changes import load_scenarios
+    from iop_scheduler.whatif import scenario_weeks
+
+    weeks = scenario_weeks(load_instance(SMALL), load_scenarios(str(SMALL_SCENARIOS)))
+    names = [name for name, _ in weeks]
+    assert names[0] == "base" and len(names) == 5
+    sizes = {name: len(week.clients) for name, week in weeks}
+    assert sizes["10 more SUD clients"] == sizes["base"] + 10
+
+
+def test_scheduler_without_dask_names_the_extra(tmp_path, monkeypatch):
+    week = write(tmp_path / "week.json", QUICK_WEEK)
+    scenarios = write(tmp_path / "scenarios.json", QUICK_SCENARIOS)
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails like a missing one
+    result = run("whatif", week, scenarios, "--scheduler", "tcp://127.0.0.1:1")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'iop-scheduler[dask]'" in lines[0]
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A one-worker Dask cluster on loopback, for the length of this module."""
+    distributed = pytest.importorskip(
+        "distributed", reason="dask[distributed] is not installed (the dask extra)"
+    )
+    cluster = distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    yield cluster
+    cluster.close()
+
+
+def test_scheduler_runs_the_solves_on_a_dask_cluster(tmp_path, dask_cluster):
+    week = write(tmp_path / "week.json", QUICK_WEEK)
+    scenarios = write(tmp_path / "scenarios.json", QUICK_SCENARIOS)
+    out = tmp_path / "out"
+    address = dask_cluster.scheduler_address
+    assert address.startswith("tcp://127.0.0.1:")
+    result = run(
+        "whatif", week, scenarios, "--scheduler", address, "--time-limit", "3", "-o", out
+    )
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert f"on the Dask cluster at {address}" in result.stderr
+    with (out / CSV_FILE).open(encoding="utf-8") as handle:
+        rows = {row["scenario"]: row for row in csv.DictReader(handle)}
+    assert rows["five hours a week"]["clients_under_served"] == "2"
+    assert rows["base"]["clients_under_served"] == "0"
+    assert rows["two more"]["valid"] == "yes"
