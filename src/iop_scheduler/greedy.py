@@ -463,37 +463,67 @@ class GreedyCoordinator:
         )
 
     def _plan_day(
-        self, client: Client, day: Day, target: int, need_types: dict[str, int]
+        self,
+        client: Client,
+        day: Day,
+        target: int,
+        need_types: dict[str, int],
+        week_left: int | None = None,
     ) -> list[_Step] | None:
-        """The best block of back-to-back sessions on one day, or None."""
+        """The best block of sessions to add on one day (around any already booked), or None.
+
+        The block runs back to back from a start time, stepping over the client's sessions
+        already on that day (an appointment booked first), until the day holds ``target``
+        minutes and enough groups. ``week_left`` caps the minutes added (weekly maximum).
+        """
         windows = self.cands.client_windows[client.id][day]
         slot = self.inst.slot_minutes
-        min_groups = self.inst.rules.min_group_sessions_per_client_day
+        rules = self.inst.rules
+        min_groups = rules.min_group_sessions_per_client_day
+        booked = sorted(
+            (s for s in self.client_sessions[client.id] if s.day == day), key=lambda s: s.start
+        )
+        base_minutes = sum(s.end - s.start for s in booked)
+        base_groups = sum(1 for s in booked if self.inst.type_by_id[s.type_id].kind == "group")
+        base_counts: dict[str, int] = defaultdict(int)
+        for session in booked:
+            base_counts[session.type_id] += 1
+        full = {t for t, n in base_counts.items() if n >= rules.max_same_type_per_client_day}
+        starts = {t0 for a, b in windows for t0 in range(a, b, slot)}
         best: tuple[tuple, list[_Step]] | None = None
         for win_start, win_end in windows:
             for start, groups_first in [
-                (t0, order) for t0 in range(win_start, win_end, slot) for order in (False, True)
+                (t0, order)
+                for t0 in sorted(starts)
+                if win_start <= t0 < win_end
+                for order in (False, True)
             ]:
                 plan: list[_Step] = []
-                used: set[str] = set()
+                used = set(full)
                 needs = dict(need_types)
-                minutes = groups = idle = 0
+                minutes, groups, idle, added = base_minutes, base_groups, 0, 0
+                started = False
                 t = start
                 while t < win_end:
                     if minutes >= target and groups >= min_groups:
                         break
                     if self.max_day is not None and minutes >= self.max_day:
                         break
-                    if not self._free(f"c:{client.id}", day, t, t + slot):
-                        break
+                    inside = next((b for b in booked if b.start <= t < b.end), None)
+                    if inside is not None:  # step over a session already booked
+                        t = inside.end
+                        started = True
+                        continue
                     options = self._options_at(client, day, t, win_end, used, needs)
-                    if self.max_day is not None:
-                        options = [o for o in options if minutes + o.end - o.start <= self.max_day]
                     options = [
-                        o for o in options if self._free(f"c:{client.id}", day, o.start, o.end)
+                        o
+                        for o in options
+                        if (self.max_day is None or minutes + o.end - o.start <= self.max_day)
+                        and (week_left is None or added + o.end - o.start <= week_left)
+                        and self._free(f"c:{client.id}", day, o.start, o.end)
                     ]
                     if not options:
-                        if not plan:
+                        if not started:
                             break  # a block starts with a session
                         t += slot
                         idle += slot
@@ -502,14 +532,16 @@ class GreedyCoordinator:
                         continue
                     step = min(options, key=lambda o: self._rank(o, needs, groups, groups_first))
                     plan.append(step)
+                    started = True
                     used.add(step.type_id)
                     needs[step.type_id] = needs.get(step.type_id, 0) - 1
                     minutes += step.end - step.start
+                    added += step.end - step.start
                     groups += step.is_group
                     t = step.end
                 if minutes < self.min_day or groups < min_groups or not plan:
                     continue
-                met = sum(1 for s in plan if need_types.get(s.type_id, 0) > 0)
+                met = sum(1 for st in plan if need_types.get(st.type_id, 0) > 0)
                 opened = sum(
                     1
                     for st in plan
@@ -519,6 +551,63 @@ class GreedyCoordinator:
                 if best is None or key < best[0]:
                     best = (key, plan)
         return best[1] if best else None
+
+    def reserve_appointments(self, client: Client) -> None:
+        """Book a client's required individual sessions first, at the edge of a window.
+
+        A coordinator books appointments with a client's therapist or psychiatrist before
+        laying the groups around them; at the start or end of the client's window they leave
+        the rest of the window free for a block of groups.
+        """
+        for type_id, count in sorted(client.requires.items()):
+            stype = self.inst.type_by_id[type_id]
+            if stype.kind != "individual" or count <= 0:
+                continue
+            while sum(1 for s in self.client_sessions[client.id] if s.type_id == type_id) < count:
+                taken = {s.day for s in self.client_sessions[client.id] if s.type_id == type_id}
+                best: tuple[tuple, _Step] | None = None
+                for pool in self.cands.pools:
+                    if pool.type_id != type_id or pool.day in taken:
+                        continue
+                    if client.id not in self.pool_clients[pool.index]:
+                        continue
+                    if not self._free(f"c:{client.id}", pool.day, pool.start, pool.end):
+                        continue
+                    window = next(
+                        (
+                            (a, b)
+                            for a, b in self.cands.client_windows[client.id][pool.day]
+                            if a <= pool.start and pool.end <= b
+                        ),
+                        None,
+                    )
+                    if window is None:
+                        continue
+                    edge = min(pool.start - window[0], window[1] - pool.end)
+                    staffed = self._staff(pool, client)
+                    if staffed is None:
+                        continue
+                    booked_here = sum(
+                        1 for s in self.client_sessions[client.id] if s.day == pool.day
+                    )
+                    missed = bool(client.preferred_days) and pool.day not in client.preferred_days
+                    key = (edge, -booked_here, missed, day_index(pool.day), pool.start)
+                    if best is None or key < best[0]:
+                        best = (
+                            key,
+                            _Step(
+                                type_id,
+                                pool.start,
+                                pool.end,
+                                False,
+                                pool=pool,
+                                clinician=staffed[0],
+                                room=staffed[1],
+                            ),
+                        )
+                if best is None:
+                    break
+                self._commit(client, [best[1]])
 
     def _commit(self, client: Client, plan: list[_Step]) -> None:
         for step in plan:
@@ -545,36 +634,38 @@ class GreedyCoordinator:
     def plan_client(self, client: Client) -> bool:
         """Give a client day blocks until their week is met; False if it cannot be.
 
-        Each round plans every day the client could still attend and keeps the day whose
-        block opens the fewest new groups (joining the grid others already use), so that
-        clients of a cohort converge on the same days and times.
+        Days that already hold a booking but not a full day (an appointment booked first)
+        are completed first. Then each round plans every day the client could still attend
+        and keeps the day whose block opens the fewest new groups (joining the grid others
+        already use), so that clients of a cohort converge on the same days and times.
         """
         rules = self.inst.rules
         need_types = dict(client.requires)
         for s in self.client_sessions[client.id]:
             need_types[s.type_id] = need_types.get(s.type_id, 0) - 1
-        attended = {s.day for s in self.client_sessions[client.id]}
-        open_days = [
-            d
-            for d in self.inst.days
-            if self.cands.client_windows[client.id][d] and d not in attended
-        ]
-        while open_days:
+        available = [d for d in self.inst.days if self.cands.client_windows[client.id][d]]
+        while True:
             minutes = self._client_minutes(client.id)
+            attended = {s.day for s in self.client_sessions[client.id]}
+            partial = [d for d in self._broken_days(client.id) if d in attended]
             still = max(self.min_week - minutes, 0)
             if (
-                len(attended) >= rules.min_days_per_client_week
+                not partial
+                and len(attended) >= rules.min_days_per_client_week
                 and still == 0
                 and all(v <= 0 for v in need_types.values())
             ):
                 break
-            days_left = max(rules.min_days_per_client_week - len(attended), 1)
+            days_left = max(rules.min_days_per_client_week - len(attended - set(partial)), 1)
             target = max(self.min_day, -(-still // days_left))
-            if self.max_week is not None:
-                target = min(target, self.max_week - minutes)
+            week_left = None if self.max_week is None else self.max_week - minutes
+            candidates = partial or [d for d in available if d not in attended]
             best: tuple[tuple, Day, list[_Step]] | None = None
-            for day in open_days:
-                plan = self._plan_day(client, day, target, need_types)
+            for day in candidates:
+                booked = sum(
+                    s.end - s.start for s in self.client_sessions[client.id] if s.day == day
+                )
+                plan = self._plan_day(client, day, max(target, booked), need_types, week_left)
                 if plan is None:
                     continue
                 opened = sum(
@@ -590,11 +681,21 @@ class GreedyCoordinator:
                 if best is None or key < best[0]:
                     best = (key, day, plan)
             if best is None:
-                break
+                if not partial:
+                    break
+                # A booked day that cannot be completed: give its bookings back, re-plan.
+                for day in partial:
+                    for session in [s for s in self.client_sessions[client.id] if s.day == day]:
+                        if session.fixed:
+                            continue
+                        self._leave(session, client.id)
+                        need_types[session.type_id] = need_types.get(session.type_id, 0) + 1
+                        if not session.clients:
+                            self._close(session)
+                available = [d for d in available if d not in partial]
+                continue
             _, day, plan = best
             self._commit(client, plan)
-            attended.add(day)
-            open_days.remove(day)
             for step in plan:
                 need_types[step.type_id] = need_types.get(step.type_id, 0) - 1
         if not self.client_met(client):
@@ -721,9 +822,10 @@ class GreedyCoordinator:
     def repair(self) -> list[str]:
         """Fill or dissolve groups below minimum size; returns clients left unmet.
 
-        A group below its minimum first takes clients who already attend that day. If it
-        stays too small, its clients are re-planned after everyone else, when the grid
-        exists for them to join; a pool that is too small a second time is banned.
+        A group below its minimum first takes clients who already attend that day, then
+        clients moved from fuller overlapping sessions. If it stays too small it is
+        dissolved and its clients re-plan that day now that the grid exists for them to
+        join; a pool that is too small a second time is banned.
         """
         too_small_before: set[int] = set()
         for _ in range(REPAIR_ROUNDS):
@@ -756,8 +858,8 @@ class GreedyCoordinator:
                     for c in list(session.clients):
                         self._leave(session, c)
                     self._close(session)
-            for c in sorted(replan):
-                self.unplan_client(c)
+            # A client who lost a dissolved group has a partial day there: plan_client
+            # completes it or gives it back, and adds days until the week is met.
             for c in sorted(replan, key=lambda c: self._cohort_key(self.inst.client_by_id[c])):
                 self.plan_client(self.inst.client_by_id[c])
         small_left = any(
@@ -854,18 +956,16 @@ class GreedyCoordinator:
     def build(self) -> list[str]:
         """Plan every client, then repair; returns the clients whose week is not met.
 
-        After `keep`, only clients whose week is not met (or whose days broke) are planned,
-        and only the broken days are dropped, so the previous week stays as it was.
+        Required appointments are booked first for everyone; then each client's days are
+        completed around them. After `keep`, only clients whose week is not met (or whose
+        days broke) are planned, so the previous week stays as it was.
         """
         order = sorted(self.inst.clients, key=self._cohort_key)
         for client in order:
-            broken = self._broken_days(client.id)
-            for session in list(self.client_sessions[client.id]):
-                if session.day in broken and not session.fixed:
-                    self._leave(session, client.id)
-                    if not session.clients:
-                        self._close(session)
-            if broken or not self.client_met(client):
+            if not self.client_met(client):
+                self.reserve_appointments(client)
+        for client in order:
+            if self._broken_days(client.id) or not self.client_met(client):
                 self.plan_client(client)
         return self.repair()
 
