@@ -290,14 +290,25 @@ def _prune_client_days(cands: Candidates) -> None:
             fixed_here = [f for f in cands.fixed if f.day == day and client_id in f.joiners]
             spans = [(p.start, p.end) for p in day_pools] + [(f.start, f.end) for f in fixed_here]
             reachable = _union_minutes(spans)
-            group_types = {p.type_id for p in day_pools if kinds[p.type_id] == "group"}
-            group_types |= {f.type_id for f in fixed_here if kinds[f.type_id] == "group"}
+            # Groups a day can hold: each type at most max_same_type times, and no more often
+            # than it has start times that day.
+            starts_by_type: dict[str, set[int]] = defaultdict(set)
+            for p in day_pools:
+                if kinds[p.type_id] == "group":
+                    starts_by_type[p.type_id].add(p.start)
+            for f in fixed_here:
+                if kinds[f.type_id] == "group":
+                    starts_by_type[f.type_id].add(f.start)
+            most_groups = sum(
+                min(rules.max_same_type_per_client_day, len(starts))
+                for starts in starts_by_type.values()
+            )
             reason = ""
             if reachable < min_day:
                 reason = f"sessions fit in only {reachable} of the {min_day} minutes a day needs"
-            elif len(group_types) < min_groups:
+            elif most_groups < min_groups:
                 reason = (
-                    f"only {len(group_types)} group type(s) can run while available, "
+                    f"at most {most_groups} group session(s) can run while available, "
                     f"{min_groups} are needed a day"
                 )
             if reason:

@@ -72,8 +72,10 @@ def diagnose(
 
 
 def _rule_contradictions(inst: Instance) -> Iterator[Finding]:
-    """Rules that contradict each other whatever the roster."""
+    """Rules that contradict each other for the clients enrolled."""
     rules = inst.rules
+    if not inst.clients:
+        return
     if rules.max_hours_per_client_week is not None and (
         hours_to_minutes_floor(rules.max_hours_per_client_week)
         < hours_to_minutes_ceil(rules.min_hours_per_client_week)
@@ -82,22 +84,37 @@ def _rule_contradictions(inst: Instance) -> Iterator[Finding]:
             "max_hours_per_client_week",
             (
                 f"the rules ask for at least {rules.min_hours_per_client_week:g} h a week "
-                f"but allow "
-                f"at most {rules.max_hours_per_client_week:g} h"
+                f"but allow at most {rules.max_hours_per_client_week:g} h"
             ),
         )
-    if rules.max_hours_per_client_day is not None and (
-        hours_to_minutes_floor(rules.max_hours_per_client_day)
-        < hours_to_minutes_ceil(rules.min_hours_per_client_day)
+    # A client must attend some day when any week minimum or required session asks for it.
+    must_attend = [
+        c.id
+        for c in inst.clients
+        if rules.min_days_per_client_week > 0
+        or hours_to_minutes_ceil(rules.min_hours_per_client_week) > 0
+        or rules.min_disciplines_per_client_week > 0
+        or any(n > 0 for n in c.requires.values())
+    ]
+    if (
+        must_attend
+        and rules.max_hours_per_client_day is not None
+        and (
+            hours_to_minutes_floor(rules.max_hours_per_client_day)
+            < hours_to_minutes_ceil(rules.min_hours_per_client_day)
+        )
     ):
         yield Finding(
             "max_hours_per_client_day",
             (
-                f"the rules ask for at least {rules.min_hours_per_client_day:g} h on each day a "
-                f"client attends but allow at most {rules.max_hours_per_client_day:g} h"
+                f"the rules ask for at least {rules.min_hours_per_client_day:g} h on each day "
+                f"a client attends but allow at most {rules.max_hours_per_client_day:g} h, "
+                f"and clients must attend ({', '.join(must_attend[:8])}"
+                f"{'...' if len(must_attend) > 8 else ''})"
             ),
+            clients=tuple(must_attend),
         )
-    if rules.min_days_per_client_week > len(inst.days) and inst.clients:
+    if rules.min_days_per_client_week > len(inst.days):
         yield Finding(
             "min_days_per_client_week",
             (
@@ -432,13 +449,16 @@ def _client_disciplines(inst: Instance, cands: Candidates) -> Iterator[Finding]:
 
 
 def _caseloads(inst: Instance) -> Iterator[Finding]:
-    """Assigned clinicians whose caseload alone exceeds their hours or availability."""
+    """Assigned clinicians whose caseload alone exceeds their hours or availability.
+
+    Only individual sessions count: clients assigned to one clinician may share a group.
+    """
     owed: dict[str, int] = defaultdict(int)
     who: dict[str, list[str]] = defaultdict(list)
     for client in inst.clients:
         for type_id, clin_id in client.assigned_clinicians.items():
             count = client.requires.get(type_id, 0)
-            if count > 0:
+            if count > 0 and inst.type_by_id[type_id].kind == "individual":
                 owed[clin_id] += count * inst.type_by_id[type_id].duration_minutes
                 who[clin_id].append(client.id)
     for clin_id, minutes in sorted(owed.items()):
@@ -547,14 +567,30 @@ def _group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
                 and p.end <= hi
                 and inst.type_by_id[p.type_id].kind == "group"
             ]
-            if not pools:
+            # Booked group sessions in the window hold seats too (their leader and room are
+            # taken out of the pools that overlap them).
+            fixed_seats = sum(
+                min(
+                    inst.type_by_id[f.type_id].size_max or 10**6,
+                    inst.room_by_id[f.room].capacity if f.room is not None else 10**6,
+                )
+                for f in cands.fixed
+                if f.day == day
+                and lo <= f.start
+                and f.end <= hi
+                and inst.type_by_id[f.type_id].kind == "group"
+            )
+            if not pools and not fixed_seats:
                 continue
             most_per_session = max(
-                min(
-                    inst.type_by_id[p.type_id].size_max or 10**6,
-                    max((inst.room_by_id[r].capacity for r in p.rooms), default=10**6),
-                )
-                for p in pools
+                (
+                    min(
+                        inst.type_by_id[p.type_id].size_max or 10**6,
+                        max((inst.room_by_id[r].capacity for r in p.rooms), default=10**6),
+                    )
+                    for p in pools
+                ),
+                default=0,
             )
             slots_per_track = (hi - lo) // shortest
             leaders = {k for p in pools for k in p.leaders}
@@ -562,7 +598,7 @@ def _group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
             parallel = len(leaders)
             if all(inst.type_by_id[p.type_id].needs_room for p in pools):
                 parallel = min(parallel, len(rooms))
-            supply = parallel * slots_per_track * most_per_session
+            supply = parallel * slots_per_track * most_per_session + fixed_seats
             if demand > supply:
                 yield Finding(
                     "group_seats",
@@ -571,8 +607,9 @@ def _group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
                         f"{len(inside)} clients must attend (it is one of the only days they can "
                         f"come) and need {need_groups} group sessions each ({demand} seats), but "
                         f"{parallel} group(s) at a time of at most {most_per_session} clients "
-                        f"({len(leaders)} leader(s), {len(rooms)} room(s)) hold at most {supply} "
-                        "seats then"
+                        f"({len(leaders)} leader(s), {len(rooms)} room(s))"
+                        + (f" and booked groups ({fixed_seats} seats)" if fixed_seats else "")
+                        + f" hold at most {supply} seats then"
                     ),
                     clients=tuple(sorted(inside)),
                     days=(day,),
