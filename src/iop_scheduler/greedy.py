@@ -644,10 +644,13 @@ class GreedyCoordinator:
         for s in self.client_sessions[client.id]:
             need_types[s.type_id] = need_types.get(s.type_id, 0) - 1
         available = [d for d in self.inst.days if self.cands.client_windows[client.id][d]]
+        hopeless: set[Day] = set()  # broken days that hold only fixed bookings
         while True:
             minutes = self._client_minutes(client.id)
             attended = {s.day for s in self.client_sessions[client.id]}
-            partial = [d for d in self._broken_days(client.id) if d in attended]
+            partial = [
+                d for d in self._broken_days(client.id) if d in attended and d not in hopeless
+            ]
             still = max(self.min_week - minutes, 0)
             if (
                 not partial
@@ -684,6 +687,7 @@ class GreedyCoordinator:
                 if not partial:
                     break
                 # A booked day that cannot be completed: give its bookings back, re-plan.
+                hopeless.update(partial)
                 for day in partial:
                     for session in [s for s in self.client_sessions[client.id] if s.day == day]:
                         if session.fixed:
