@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
+from .candidates import can_lead, free_windows
 from .domain import Client, Clinician, Instance, Room, StrictModel, Window
 from .errors import InputError
 from .io import describe_validation_error, load_model
@@ -335,14 +336,26 @@ def _dump_availability(avail: dict[Day, Any]) -> dict[str, list[list[str]]]:
     }
 
 
+def _overlaps_for(instance: Instance, clinician_id: str, client: Client, minutes: int) -> bool:
+    """Whether a clinician is free with a client for a whole session on some program day."""
+    clinician = instance.clinician_by_id[clinician_id]
+    for day in instance.days:
+        for a, b in free_windows(clinician.availability, day, instance.open, instance.close):
+            for c, d in free_windows(client.availability, day, instance.open, instance.close):
+                if min(b, d) - max(a, c) >= minutes:
+                    return True
+    return False
+
+
 def add_clients(
     instance: Instance, track: str, count: int, seed: int = 0, *, where: str = "add_clients"
 ) -> Instance:
     """The week with ``count`` new clients of a track, modelled on its existing clients.
 
     Each new client copies the availability, required sessions and preferences of an
-    existing client of the track (drawn with the seed); assigned clinicians are spread over
-    the clinicians who already carry that track's caseload, least loaded first.
+    existing client of the track (drawn with the seed). Each assigned clinician is the least
+    loaded of those who can lead the type and are free with the client for a whole session,
+    preferring clinicians who already carry a caseload of that type.
     """
     templates = [c for c in instance.clients if c.track == track]
     if not templates:
@@ -370,11 +383,19 @@ def add_clients(
         new["name"] = f"New client {number}"
         assigned = {}
         for type_id in template.assigned_clinicians:
-            pool = sorted(
-                {k for (t, k) in load if t == type_id}, key=lambda k, t=type_id: (load[(t, k)], k)
+            duration = instance.type_by_id[type_id].duration_minutes
+            able = [
+                k
+                for k in sorted(instance.clinician_by_id)
+                if can_lead(instance, k, instance.type_by_id[type_id])
+                and _overlaps_for(instance, k, template, duration)
+            ]
+            carrying = [k for k in able if (type_id, k) in load]
+            chosen = min(
+                carrying or able or [template.assigned_clinicians[type_id]],
+                key=lambda k, t=type_id: (load.get((t, k), 0), k),
             )
-            chosen = pool[0]
-            load[(type_id, chosen)] += 1
+            load[(type_id, chosen)] = load.get((type_id, chosen), 0) + 1
             assigned[type_id] = chosen
         new["assigned_clinicians"] = assigned
         data["clients"].append(new)

@@ -99,6 +99,7 @@ def solve_cpsat(
         candidates, allow_shortfalls=options.allow_shortfalls, previous=options.previous
     )
     hint = options.hint
+    fallback: Timetable | None = None  # a valid week to return if CP-SAT finds none
     if hint is None and options.greedy_hint:
         from ..greedy import solve_greedy  # a constructive week to start the search from
 
@@ -107,7 +108,7 @@ def solve_cpsat(
             SolveOptions(allow_shortfalls=options.allow_shortfalls, previous=options.previous),
         )
         if greedy.status.has_timetable:
-            hint = greedy.timetable
+            hint = fallback = greedy.timetable
     if hint is None and options.previous is not None:
         hint = options.previous
     if hint is not None:
@@ -174,6 +175,26 @@ def solve_cpsat(
             sessions=sessions,
             shortfalls=week_shortfalls(instance, sessions) if options.allow_shortfalls else [],
         )
+    elif status is Status.UNKNOWN and fallback is not None:
+        # CP-SAT found nothing in time, but the greedy week (checked by the validator) is
+        # valid: return it, with CP-SAT's bound if it has one.
+        sessions = fallback.sessions
+        terms = penalty_terms(
+            instance, sessions, previous=options.previous, allow_shortfalls=options.allow_shortfalls
+        )
+        penalty = total_penalty(terms)
+        bound = progress.best_bound
+        bound = None if bound is None else min(bound, penalty)
+        status = Status.OPTIMAL if bound == penalty else Status.FEASIBLE
+        timetable = Timetable(
+            instance=instance.name,
+            status=status.value,
+            penalty=penalty,
+            bound=bound,
+            sessions=sessions,
+            shortfalls=week_shortfalls(instance, sessions) if options.allow_shortfalls else [],
+        )
+        first = best = build_seconds
     elif status is Status.INFEASIBLE:
         reasons = list(tm.infeasible_reasons)
         left = options.time_limit - (time.monotonic() - started)
