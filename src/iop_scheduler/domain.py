@@ -18,7 +18,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
     NonNegativeInt,
     PlainSerializer,
     PositiveInt,
@@ -62,6 +61,9 @@ Window = Annotated[tuple[TimeOfDay, TimeOfDay], AfterValidator(_check_window)]
 #: ``{day: [[start, end], ...]}``; a missing day is unavailable that day.
 Availability = dict[Day, list[Window]]
 Id = Annotated[str, Field(min_length=1)]
+#: Hours in a week or a day: finite, and no more than the week or the day holds.
+WeekHours = Annotated[float, Field(ge=0, le=7 * 24, allow_inf_nan=False)]
+DayHours = Annotated[float, Field(ge=0, le=24, allow_inf_nan=False)]
 Kind = Literal["group", "individual", "course"]
 
 
@@ -75,10 +77,10 @@ class Rules(StrictModel):
     """The week rules of SPEC section 4, with their defaults."""
 
     min_days_per_client_week: NonNegativeInt = 3
-    min_hours_per_client_week: NonNegativeFloat = 10
-    max_hours_per_client_week: NonNegativeFloat | None = 19
-    min_hours_per_client_day: NonNegativeFloat = 3
-    max_hours_per_client_day: NonNegativeFloat | None = None
+    min_hours_per_client_week: WeekHours = 10
+    max_hours_per_client_week: WeekHours | None = 19
+    min_hours_per_client_day: DayHours = 3
+    max_hours_per_client_day: DayHours | None = None
     min_group_sessions_per_client_day: NonNegativeInt = 2
     max_same_type_per_client_day: PositiveInt = 1
     min_disciplines_per_client_week: NonNegativeInt = 2
@@ -144,8 +146,8 @@ class Clinician(StrictModel):
     name: str = ""
     discipline: str = Field(min_length=1)
     availability: Availability | None = None
-    max_hours_per_day: NonNegativeFloat | None = None
-    max_hours_per_week: NonNegativeFloat | None = None
+    max_hours_per_day: DayHours | None = None
+    max_hours_per_week: WeekHours | None = None
     qualified_for: list[str] | None = None
 
 

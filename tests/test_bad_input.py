@@ -1,0 +1,362 @@
+"""Bad input through the CLI: exit status 2, one line on stderr naming the file, the field
+and the offending id or value, no traceback, and no output file written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import base_dict, client, clinician, session
+from iop_scheduler.cli import cli
+
+
+def fixed(**fields: Any) -> dict[str, Any]:
+    """A fixed group session at Monday 09:00 with cl1 in r1 for c1, with changes."""
+    entry = {"type": "grp", "day": "mon", "start": "09:00", "clinician": "cl1", "room": "r1",
+             "clients": ["c1"]}
+    entry.update(fields)
+    return entry
+
+
+def set_type(type_id: str, **fields: Any) -> Callable[[dict[str, Any]], None]:
+    """An edit of one session type of the base week."""
+
+    def edit(data: dict[str, Any]) -> None:
+        for stype in data["session_types"]:
+            if stype["id"] == type_id:
+                stype.update(fields)
+
+    return edit
+
+
+def replace(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    """An edit that replaces top-level fields of the base week."""
+    return lambda data: data.update(fields)
+
+
+def without(key: str) -> Callable[[dict[str, Any]], None]:
+    """An edit that removes a top-level field."""
+    return lambda data: data.pop(key)
+
+
+CASES = [
+    pytest.param(
+        replace(clients=[client("c1", requires={"grp": 1}, colour="red")]),
+        ["clients[0] (c1).colour", "unknown field"],
+        id="unknown-field",
+    ),
+    pytest.param(
+        replace(rules={"min_dayz_per_client_week": 1}),
+        ["rules.min_dayz_per_client_week", "unknown field"],
+        id="unknown-rule",
+    ),
+    pytest.param(
+        without("clients"),
+        ["clients", "missing"],
+        id="missing-required-field",
+    ),
+    pytest.param(
+        replace(format="iop-schedule/1"),
+        ["format", "iop-schedule/1"],
+        id="wrong-format",
+    ),
+    pytest.param(
+        replace(clients=[client("c1", requires={"ind": 1}, assigned_clinicians={"ind": "cl9"})]),
+        ["clients[0] (c1).assigned_clinicians.ind", "cl9"],
+        id="dangling-assigned-clinician",
+    ),
+    pytest.param(
+        replace(clients=[client("c1", requires={"yoga": 1})]),
+        ["clients[0] (c1).requires", "yoga"],
+        id="dangling-required-type",
+    ),
+    pytest.param(
+        replace(clinicians=[clinician("cl1", qualified_for=["yoga"])]),
+        ["clinicians[0] (cl1).qualified_for", "yoga"],
+        id="dangling-qualified-for",
+    ),
+    pytest.param(
+        replace(fixed_sessions=[fixed(clients=["c9"])]),
+        ["fixed_sessions[0].clients", "c9"],
+        id="dangling-fixed-client",
+    ),
+    pytest.param(
+        replace(clients=[client("c1"), client("c1")]),
+        ["clients[1].id", "c1"],
+        id="duplicate-id",
+    ),
+    pytest.param(
+        replace(clinicians=[clinician("cl1", availability={"mon": [["09:15", "11:00"]]})]),
+        ["clinicians[0] (cl1).availability.mon[0]", "09:15"],
+        id="time-off-the-grid",
+    ),
+    pytest.param(
+        replace(clients=[client("c1", preferred_window=["09:00", "10:10"])]),
+        ["clients[0] (c1).preferred_window", "10:10"],
+        id="window-off-the-grid",
+    ),
+    pytest.param(
+        replace(open="9am"),
+        ["open", "9am"],
+        id="time-not-hhmm",
+    ),
+    pytest.param(
+        replace(clinicians=[clinician("cl1", availability={"mon": [["11:00", "10:00"]]})]),
+        ["clinicians[0] (cl1).availability.mon[0]", "10:00", "11:00"],
+        id="window-end-before-start",
+    ),
+    pytest.param(
+        replace(clients=[client("c1", availability={"mon": [["10:00", "10:00"]]})]),
+        ["clients[0] (c1).availability.mon[0]", "10:00"],
+        id="window-empty",
+    ),
+    pytest.param(
+        set_type("grp", duration_minutes=45),
+        ["session_types[0] (grp).duration_minutes", "45"],
+        id="duration-off-the-grid",
+    ),
+    pytest.param(
+        set_type("grp", min_size=5),
+        ["session_types[0] (grp).min_size", "5", "4"],
+        id="min-size-above-max-size",
+    ),
+    pytest.param(
+        replace(days=["mon", "funday"]),
+        ["days[1]", "funday"],
+        id="unknown-day",
+    ),
+    pytest.param(
+        replace(clients=[client("c1", availability={"someday": [["09:00", "10:00"]]})]),
+        ["clients[0] (c1).availability", "someday"],
+        id="unknown-availability-day",
+    ),
+    pytest.param(
+        replace(slot_minutes=7),
+        ["slot_minutes", "7"],
+        id="slot-not-allowed",
+    ),
+    pytest.param(
+        replace(rooms=[{"id": "r1", "kind": "group_room", "capacity": -1}]),
+        ["rooms[0] (r1).capacity", "-1"],
+        id="negative-capacity",
+    ),
+    pytest.param(
+        replace(weights={"staff_minute": -2}),
+        ["weights.staff_minute", "-2"],
+        id="negative-weight",
+    ),
+    pytest.param(
+        replace(rules={"min_hours_per_client_day": None}),
+        ["rules.min_hours_per_client_day", "None"],
+        id="null-minimum-rule",
+    ),
+    pytest.param(
+        replace(
+            clinicians=[clinician("cl1"), clinician("n1", "nurse")],
+            fixed_sessions=[fixed(clinician="n1")],
+        ),
+        ["fixed_sessions[0].clinician", "n1", "nurse"],
+        id="fixed-wrong-discipline",
+    ),
+    pytest.param(
+        replace(fixed_sessions=[fixed(room="r2")]),
+        ["fixed_sessions[0].room", "r2", "office"],
+        id="fixed-wrong-room-kind",
+    ),
+    pytest.param(
+        replace(
+            clients=[client("c1"), client("c2")],
+            fixed_sessions=[fixed(type="ind", room="r2", clients=["c1", "c2"])],
+        ),
+        ["fixed_sessions[0].clients", "2"],
+        id="fixed-individual-with-two-clients",
+    ),
+    pytest.param(
+        replace(fixed_sessions=[fixed(day="tue")]),
+        ["fixed_sessions[0].day", "tue"],
+        id="fixed-not-a-program-day",
+    ),
+    pytest.param(
+        replace(fixed_sessions=[fixed(start="11:30")]),
+        ["fixed_sessions[0].start", "11:30"],
+        id="fixed-outside-program-hours",
+    ),
+]
+
+
+def run(*args: str) -> Any:
+    """Invoke the CLI (stderr kept apart from stdout)."""
+    return CliRunner().invoke(cli, list(args))
+
+
+def assert_input_error(result: Any, *needles: str) -> str:
+    """Exit 2, one stderr line containing every needle, no traceback; returns the line."""
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output and "Traceback" not in result.stderr
+    line = result.stderr.strip()
+    assert line and "\n" not in line, result.stderr
+    for needle in needles:
+        assert needle in line, (needle, line)
+    return line
+
+
+def solve_bad(tmp_path: Path, text: str) -> tuple[Any, Path, Path]:
+    """Write ``text`` as an instance and run ``solve`` on it with an output file."""
+    path = tmp_path / "week.json"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.json"
+    result = run("solve", str(path), "--time-limit", "2", "--workers", "2", "-o", str(out))
+    return result, path, out
+
+
+@pytest.mark.parametrize(("edit", "needles"), CASES)
+def test_bad_instance(tmp_path, edit, needles):
+    data = base_dict()
+    edit(data)
+    result, path, out = solve_bad(tmp_path, json.dumps(data))
+    assert_input_error(result, str(path), *needles)
+    assert not out.exists()
+
+
+def test_the_base_week_itself_is_good(tmp_path):
+    # The control of the cases above: unedited, the same command solves and writes the file.
+    result, _, out = solve_bad(tmp_path, json.dumps(base_dict()))
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param('{"format": "iop-instance/1", "days": [', id="truncated"),
+        pytest.param("", id="empty"),
+        pytest.param("{'format': 'iop-instance/1'}", id="single-quotes"),
+    ],
+)
+def test_malformed_json(tmp_path, text):
+    result, path, out = solve_bad(tmp_path, text)
+    assert_input_error(result, str(path), "malformed JSON", "line 1")
+    assert not out.exists()
+
+
+def test_top_level_not_an_object(tmp_path):
+    result, path, out = solve_bad(tmp_path, "[]")
+    assert_input_error(result, str(path), "object")
+    assert not out.exists()
+
+
+def test_missing_instance_file(tmp_path):
+    missing = tmp_path / "nowhere.json"
+    out = tmp_path / "out.json"
+    result = run("solve", str(missing), "-o", str(out))
+    assert_input_error(result, str(missing), "not found")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        pytest.param(
+            json.dumps(base_dict(rules={"max_hours_per_client_week": 1e20})),
+            ["rules.max_hours_per_client_week", "168"],
+            id="max-hours-week-1e20",
+        ),
+        pytest.param(
+            json.dumps(base_dict(clinicians=[clinician("cl1", max_hours_per_week=1e20)])),
+            ["clinicians[0] (cl1).max_hours_per_week", "168"],
+            id="clinician-max-hours-1e20",
+        ),
+        pytest.param(
+            json.dumps(base_dict(rules={"max_hours_per_client_day": 25})),
+            ["rules.max_hours_per_client_day", "24"],
+            id="max-hours-day-25",
+        ),
+        pytest.param(
+            json.dumps(base_dict()).replace(
+                '"min_hours_per_client_week": 1', '"min_hours_per_client_week": Infinity'
+            ),
+            ["rules.min_hours_per_client_week", "finite"],
+            id="min-hours-infinity",
+        ),
+    ],
+)
+def test_hours_beyond_a_week_or_day_are_input_errors(tmp_path, text, needles):
+    # Hours beyond a week (168) or a day (24) and non-finite numbers are rejected up front;
+    # before they were, they crashed the CP-SAT model build with a traceback.
+    result, path, out = solve_bad(tmp_path, text)
+    assert_input_error(result, str(path), *needles)
+    assert not out.exists()
+
+
+def test_huge_day_minimum_is_infeasible_not_a_crash(tmp_path):
+    # 10**30 days a week is a valid integer but can never be met: infeasible, exit 1.
+    text = json.dumps(base_dict(rules={"min_days_per_client_week": 10**30}))
+    result, _, out = solve_bad(tmp_path, text)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    assert json.loads(out.read_text())["status"] == "infeasible"
+
+
+# -- validate ------------------------------------------------------------------------------
+
+
+def write_pair(tmp_path: Path, table_text: str) -> tuple[Path, Path]:
+    """Write the base week and a timetable file."""
+    week = tmp_path / "week.json"
+    week.write_text(json.dumps(base_dict()), encoding="utf-8")
+    table = tmp_path / "table.json"
+    table.write_text(table_text, encoding="utf-8")
+    return week, table
+
+
+def table_json(**session_fields: Any) -> str:
+    """A one-session timetable of the base week as JSON, with session fields changed."""
+    entry = session("s1", "grp", "09:00", "10:00")
+    entry.update(session_fields)
+    data = {"format": "iop-schedule/1", "instance": "base", "status": "feasible",
+            "penalty": 60, "bound": None, "sessions": [entry]}
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("fields", "needles"),
+    [
+        pytest.param({"clients": ["c9"]}, ["sessions[0] (s1).clients", "c9"], id="client"),
+        pytest.param({"clinician": "cl9"}, ["sessions[0] (s1).clinician", "cl9"], id="clinician"),
+        pytest.param({"room": "r9"}, ["sessions[0] (s1).room", "r9"], id="room"),
+        pytest.param({"type": "yoga"}, ["sessions[0] (s1).type", "yoga"], id="type"),
+    ],
+)
+def test_validate_timetable_naming_unknown_ids(tmp_path, fields, needles):
+    week, table = write_pair(tmp_path, table_json(**fields))
+    result = run("validate", str(week), str(table))
+    assert_input_error(result, str(table), *needles)
+
+
+def test_validate_good_timetable_control(tmp_path):
+    week, table = write_pair(tmp_path, table_json())
+    result = run("validate", str(week), str(table))
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_malformed_timetable(tmp_path):
+    week, table = write_pair(tmp_path, '{"format": "iop-schedule/1", "sessions": [}')
+    assert_input_error(run("validate", str(week), str(table)), str(table), "malformed JSON")
+
+
+def test_validate_timetable_with_unknown_session_field(tmp_path):
+    week, table = write_pair(tmp_path, table_json(colour="red"))
+    result = run("validate", str(week), str(table))
+    assert_input_error(result, str(table), "sessions[0]", "colour", "unknown field")
+
+
+def test_validate_bad_instance(tmp_path):
+    week, table = write_pair(tmp_path, table_json())
+    week.write_text(json.dumps(base_dict(days=["mon", "funday"])), encoding="utf-8")
+    assert_input_error(run("validate", str(week), str(table)), str(week), "days[1]", "funday")
