@@ -151,6 +151,9 @@ def solve_checked(
     """
     assert time_limit <= 10 and workers <= 2  # the suite shares a small machine
     result = solve(instance, time_limit=time_limit, workers=workers, previous=previous, **kwargs)
+    if kwargs.get("method", "cpsat") == "cpsat":
+        # The limit bounds the whole run (greedy hint, diagnosis and model building included).
+        assert result.total_seconds <= time_limit + 2, result.total_seconds
     table = result.timetable
     if result.status.has_timetable:
         assert result.penalty == check_timetable(instance, table, previous=previous)

@@ -71,6 +71,9 @@ class TimetableModel:
         self.objective = Objective()
         #: The model minimises scale × penalty + tie-break; penalty = objective // scale.
         self.objective_scale = 1
+        #: Redundant lower bounds stated on the objective terms (see objective_lower_bounds).
+        self.staff_lower_bound = 0
+        self.miss_lower_bound = 0
         self.infeasible_reasons: list[str] = []
         self._needy = self._clients_needing_discipline_tracking()
         self._add_variables()
@@ -636,6 +639,7 @@ class TimetableModel:
         if self.allow_shortfalls:
             amounts["shortfall_minute"] = self._shortfall_amount()
         self.objective.weights = {name: getattr(weights, name) for name in amounts}
+        self._objective_lower_bounds()
         penalty = sum(self.objective.weights[name] * expr for name, expr in amounts.items())
         stability, most = self._previous_bookings_lost()
         if most:
@@ -646,6 +650,25 @@ class TimetableModel:
             self.model.minimize(self.objective_scale * penalty + stability)
         else:
             self.model.minimize(penalty)
+
+    def _objective_lower_bounds(self) -> None:
+        """Redundant bounds on staff minutes and preference misses, from seat demand.
+
+        Valid for every timetable in which each client meets their week minimums (not in
+        shortfall mode): a required individual session costs its minutes of staff time; each
+        client needs min_days x min_groups group sessions, and a group copy seats at most
+        its largest room's worth of clients; the rest of the weekly hours go at best into
+        the largest copies the client may attend. A client with fewer preferred days than
+        required days misses at least min_groups sessions on each extra day. The LP reaches
+        these slowly on large models; stating them gives the bound at once.
+        """
+        if self.allow_shortfalls or self.explain:
+            return  # week minimums may fall short there, so these bounds do not hold
+        self.staff_lower_bound, self.miss_lower_bound = objective_lower_bounds(self)
+        if self.staff_lower_bound > 0:
+            self.model.add(self.objective.amounts["staff_minute"] >= self.staff_lower_bound)
+        if self.miss_lower_bound > 0:
+            self.model.add(self.objective.amounts["preference_miss"] >= self.miss_lower_bound)
 
     def _previous_bookings_lost(self) -> tuple[cp_model.LinearExprT, int]:
         """Previous (session, leader) and (session, room) bookings not kept, and their count."""
@@ -813,6 +836,69 @@ class TimetableModel:
             index: solver.value(copy.get_int_var_from_proto_index(index))
             for index in range(len(self.model.proto.variables))
         }
+
+
+def objective_lower_bounds(tm: TimetableModel) -> tuple[int, int]:
+    """Lower bounds on staff minutes and preference misses (see `_objective_lower_bounds`)."""
+    from fractions import Fraction
+    from math import ceil
+
+    inst = tm.instance
+    rules = inst.rules
+    min_week = hours_to_minutes_ceil(rules.min_hours_per_client_week)
+    group_days = rules.min_days_per_client_week * rules.min_group_sessions_per_client_day
+    staff = Fraction(0)
+    misses = 0
+    seats_of = {
+        pv.pool.index: max(pv.room_seats.values())
+        if pv.rooms
+        else (pv.stype.size_max or len(pv.clients))
+        for pv in tm.vars.pools
+    }
+    fixed_seats: dict[int, int] = {}
+    for fv in tm.vars.fixed:
+        most = len(fv.copy.listed) + len(fv.copy.joiners)
+        if fv.stype.size_max is not None:
+            most = min(most, fv.stype.size_max)
+        if fv.copy.room is not None:
+            most = min(most, inst.room_by_id[fv.copy.room].capacity)
+        fixed_seats[fv.copy.index] = max(most, 1)
+
+    def seats(option: Attendance) -> int:
+        """Most clients one copy of this option can seat (a pool's or a booked session's)."""
+        if option.pool is not None:
+            return seats_of[option.pool]
+        return fixed_seats[option.fixed]  # type: ignore[index]
+
+    for client in inst.clients:
+        options = tm.vars.attendances.get(client.id, [])
+        if not options:
+            continue
+        individual = sum(
+            count * inst.type_by_id[t].duration_minutes
+            for t, count in client.requires.items()
+            if inst.type_by_id[t].kind == "individual" and count > 0
+        )
+        group_seats = [seats(a) for a in options if a.is_group]
+        group_minutes = [a.minutes for a in options if a.is_group]
+        shared_seats = [
+            seats(a) for a in options if inst.type_by_id[a.type_id].kind != "individual"
+        ]
+        need_groups = group_days * min(group_minutes) if group_minutes else 0
+        staff += individual
+        if group_seats:
+            staff += Fraction(need_groups, max(group_seats))
+        rest = max(0, min_week - individual - need_groups)
+        if rest and shared_seats:
+            staff += Fraction(rest, max(max(shared_seats), 1))
+        elif rest:
+            staff += rest  # only individual sessions left: one staff minute per client minute
+        if client.preferred_days and rules.min_days_per_client_week > 0:
+            usable_preferred = {a.day for a in options if a.day in client.preferred_days}
+            extra_days = rules.min_days_per_client_week - len(usable_preferred)
+            if extra_days > 0:
+                misses += extra_days * max(1, rules.min_group_sessions_per_client_day)
+    return ceil(staff), misses
 
 
 def preference_missed(

@@ -55,6 +55,11 @@ def check_references(instance: Instance, timetable: Timetable, *, file: str | No
         for c in s.clients:
             if c not in instance.client_by_id:
                 raise InputError(f"{where}.clients: unknown client '{c}'", file=file)
+    for index, entry in enumerate(timetable.shortfalls):
+        if entry.client not in instance.client_by_id:
+            raise InputError(
+                f"shortfalls[{index}].client: unknown client '{entry.client}'", file=file
+            )
 
 
 def _minutes(hours: float) -> Fraction:
@@ -519,13 +524,18 @@ def check_status(week: _Week, timetable: Timetable) -> Iterator[Violation]:
         return
     if timetable.penalty is None:
         yield Violation("status", f"status {timetable.status} but no penalty is given")
-    if timetable.bound is not None and timetable.penalty is not None:
-        if timetable.bound > timetable.penalty:
-            yield Violation(
-                "status", f"bound {timetable.bound} is above penalty {timetable.penalty}"
-            )
-        if timetable.status == "optimal" and timetable.bound != timetable.penalty:
-            yield Violation("status", "status optimal but bound and penalty differ")
+    if (
+        timetable.bound is not None
+        and timetable.penalty is not None
+        and timetable.bound > timetable.penalty
+    ):
+        yield Violation("status", f"bound {timetable.bound} is above penalty {timetable.penalty}")
+    if timetable.status == "optimal" and timetable.bound != timetable.penalty:
+        yield Violation(
+            "status",
+            f"status optimal but the bound ({timetable.bound}) is not "
+            f"the penalty ({timetable.penalty})",
+        )
     ids = [s.id for s in timetable.sessions]
     for session_id in sorted({i for i in ids if ids.count(i) > 1}):
         yield Violation("status", f"session id {session_id} is used twice", sessions=(session_id,))
