@@ -57,11 +57,26 @@ class RunRecord:
 
 
 @dataclass
+class Variant:
+    """A named way to solve: a method, model switches and CP-SAT parameters."""
+
+    method: str = "cpsat"
+    greedy_hint: bool = True
+    objective_bounds: bool = True
+    copy_link: bool = True
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class BenchSettings:
-    """What to run: instances, methods, seeds, limits (from the CLI or a TOML file)."""
+    """What to run: instances, methods, seeds, limits (from the CLI or a TOML file).
+
+    ``methods`` names methods (``cpsat``, ``greedy``) or variants defined in ``variants``.
+    """
 
     instances: list[Path]
     methods: list[str] = field(default_factory=lambda: ["greedy", "cpsat"])
+    variants: dict[str, Variant] = field(default_factory=dict)
     seeds: int = 1
     time_limit: float = 60.0
     workers: int = 2
@@ -78,11 +93,18 @@ def load_settings(path: str | os.PathLike[str], base: Path | None = None) -> Ben
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"malformed TOML: {err}", file=str(path)) from None
     root = base or Path(path).parent
-    known = {"instances", "methods", "seeds", "time_limit", "workers", "time_limits"}
+    known = {"instances", "methods", "seeds", "time_limit", "workers", "time_limits", "variants"}
     for key in data:
         if key not in known:
             raise InputError(f"{key}: unknown setting", file=str(path))
+    variants = {}
+    for name, spec in data.get("variants", {}).items():
+        try:
+            variants[name] = Variant(**spec)
+        except TypeError as err:
+            raise InputError(f"variants.{name}: {err}", file=str(path)) from None
     return BenchSettings(
+        variants=variants,
         instances=[(root / p).resolve() for p in data.get("instances", [])],
         methods=list(data.get("methods", ["greedy", "cpsat"])),
         seeds=int(data.get("seeds", 1)),
@@ -106,14 +128,27 @@ def expand_instances(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
     return found
 
 
-def _run_one(args: tuple[str, str, int, float, int]) -> dict[str, Any]:
+def _run_one(args: tuple[str, str, dict[str, Any], int, float, int]) -> dict[str, Any]:
     """Solve once in this (fresh) process and report, with this process's peak memory."""
-    from . import load_instance, solve, validate
+    from . import load_instance, solve_with, validate
+    from .options import ModelSettings, SolveOptions
 
-    path, method, seed, time_limit, workers = args
+    path, name, spec, seed, time_limit, workers = args
+    variant = Variant(**spec)
     instance = load_instance(path)
+    options = SolveOptions(
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        greedy_hint=variant.greedy_hint,
+        model=ModelSettings(
+            objective_bounds=variant.objective_bounds,
+            copy_link=variant.copy_link,
+            parameters=variant.parameters,
+        ),
+    )
     started = time.monotonic()
-    result = solve(instance, method=method, time_limit=time_limit, workers=workers, seed=seed)  # type: ignore[arg-type]
+    result = solve_with(instance, options, method=variant.method)
     wall = time.monotonic() - started
     valid = result.status.has_timetable and not validate(instance, result.timetable)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -121,7 +156,7 @@ def _run_one(args: tuple[str, str, int, float, int]) -> dict[str, Any]:
         RunRecord(
             instance=Path(path).stem,
             clients=len(instance.clients),
-            method=method,
+            method=name,
             seed=seed,
             time_limit=time_limit,
             workers=workers,
@@ -151,13 +186,13 @@ def run_benchmark(
     for path in settings.instances:
         limit = settings.time_limits.get(path.stem, settings.time_limit)
         for method in settings.methods:
+            variant = settings.variants.get(method) or Variant(method=method)
             # The greedy baseline is deterministic: one seed says all.
-            seeds = [0] if method == "greedy" else list(range(settings.seeds))
+            seeds = [0] if variant.method == "greedy" else list(range(settings.seeds))
             for seed in seeds:
+                job = (str(path), method, asdict(variant), seed, limit, settings.workers)
                 with context.Pool(1, maxtasksperchild=1) as pool:
-                    data = pool.apply(
-                        _run_one, ((str(path), method, seed, limit, settings.workers),)
-                    )
+                    data = pool.apply(_run_one, (job,))
                 record = RunRecord(**data)
                 records.append(record)
                 if on_record is not None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .domain import Timetable
 from .result import ProgressPoint
@@ -13,6 +14,18 @@ from .result import ProgressPoint
 #: under heavy load (load average 5): 0.56 units per wall second. A quarter unit per second
 #: keeps the deterministic limit well inside the wall-clock limit on a busy machine.
 DTIME_PER_SECOND = 0.25
+
+
+@dataclass
+class ModelSettings:
+    """Model features and CP-SAT parameters, switchable so the benchmark can measure them."""
+
+    #: State the seat-demand lower bounds on staff minutes and preference misses.
+    objective_bounds: bool = True
+    #: attend <= copies for every attendee (the strong facility-location link).
+    copy_link: bool = True
+    #: CP-SAT parameters set after the default portfolio, e.g. {"linearization_level": 2}.
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -40,3 +53,5 @@ class SolveOptions:
     on_progress: Callable[[ProgressPoint], None] | None = None
     #: Receives CP-SAT's log lines when ``log`` is set (default: standard error).
     log_callback: Callable[[str], None] | None = None
+    #: Model features and CP-SAT parameter overrides (defaults chosen by measurement).
+    model: ModelSettings = field(default_factory=ModelSettings)

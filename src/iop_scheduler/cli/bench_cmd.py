@@ -98,8 +98,9 @@ def bench_command(
     if methods is not None:
         settings.methods = [m.strip() for m in methods.split(",") if m.strip()]
     for method in settings.methods:
-        if method not in METHODS:
-            raise InputError(f"--methods: unknown method '{method}' (choose {', '.join(METHODS)})")
+        if method not in METHODS and method not in settings.variants:
+            known = [*METHODS, *settings.variants]
+            raise InputError(f"--methods: unknown method '{method}' (choose {', '.join(known)})")
     runs = sum(
         len(settings.instances) * (1 if m == "greedy" else settings.seeds) for m in settings.methods
     )

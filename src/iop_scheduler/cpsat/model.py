@@ -23,6 +23,7 @@ from ..candidates import (
     hours_to_minutes_floor,
 )
 from ..domain import Instance, Timetable
+from ..options import ModelSettings
 from ..times import Day
 from .variables import (
     Attendance,
@@ -56,8 +57,10 @@ class TimetableModel:
         allow_shortfalls: bool = False,
         previous: Timetable | None = None,
         explain: bool = False,
+        settings: ModelSettings | None = None,
     ) -> None:
         self.candidates = candidates
+        self.settings = settings or ModelSettings()
         #: Put each rule family behind an assumption literal (to explain infeasibility).
         self.explain = explain
         self.assumptions: dict[str, BoolVar] = {}
@@ -238,8 +241,9 @@ class TimetableModel:
             # Redundant, but it makes the LP relaxation run a whole copy for any attendee
             # instead of a twelfth of one (the strong facility-location link).
             copies = pvars.copies()
-            for literal in pvars.clients.values():
-                self.model.add(literal <= copies)
+            if self.settings.copy_link:
+                for literal in pvars.clients.values():
+                    self.model.add(literal <= copies)
             if pvars.mode == "per_leader":
                 self._per_leader_pool(pvars)
             else:
@@ -662,7 +666,7 @@ class TimetableModel:
         required days misses at least min_groups sessions on each extra day. The LP reaches
         these slowly on large models; stating them gives the bound at once.
         """
-        if self.allow_shortfalls or self.explain:
+        if self.allow_shortfalls or self.explain or not self.settings.objective_bounds:
             return  # week minimums may fall short there, so these bounds do not hold
         self.staff_lower_bound, self.miss_lower_bound = objective_lower_bounds(self)
         if self.staff_lower_bound > 0:

@@ -86,6 +86,19 @@ def configure_portfolio(params: object, workers: int) -> None:
         params.subsolvers.extend(chosen[: max(2, count)])  # type: ignore[attr-defined]
 
 
+def apply_parameters(params: object, overrides: dict[str, object]) -> None:
+    """Set CP-SAT parameters by name (lists replace the portfolio's, e.g. ``subsolvers``)."""
+    for name, value in overrides.items():
+        if not hasattr(params, name):
+            raise ValueError(f"unknown CP-SAT parameter '{name}'")
+        if isinstance(value, list):
+            field = getattr(params, name)
+            field.clear()
+            field.extend(value)
+        else:
+            setattr(params, name, value)
+
+
 def solve_cpsat(
     instance: Instance, options: SolveOptions, *, started: float | None = None
 ) -> Result:
@@ -96,7 +109,10 @@ def solve_cpsat(
     if findings:
         return _infeasible(instance, started, [str(f) for f in findings])
     tm = TimetableModel(
-        candidates, allow_shortfalls=options.allow_shortfalls, previous=options.previous
+        candidates,
+        allow_shortfalls=options.allow_shortfalls,
+        previous=options.previous,
+        settings=options.model,
     )
     hint = options.hint
     fallback: Timetable | None = None  # a valid week to return if CP-SAT finds none
@@ -132,6 +148,7 @@ def solve_cpsat(
     remaining = max(0.01, options.time_limit - build_seconds)
     params.max_time_in_seconds = remaining
     configure_portfolio(params, options.workers)
+    apply_parameters(params, options.model.parameters)
     params.random_seed = options.seed
     if options.reproducible:
         # The deterministic limit depends on the options only, never on the clock.
