@@ -202,7 +202,9 @@ def run_benchmark(
 
 def machine_description(workers: int) -> str:
     """The machine a benchmark ran on, for the protocol."""
-    from ortools import __version__ as ortools_version
+    from importlib.metadata import version
+
+    ortools_version = version("ortools")
 
     return (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python "

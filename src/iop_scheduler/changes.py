@@ -391,10 +391,8 @@ def add_clients(
                 and _overlaps_for(instance, k, template, duration)
             ]
             carrying = [k for k in able if (type_id, k) in load]
-            chosen = min(
-                carrying or able or [template.assigned_clinicians[type_id]],
-                key=lambda k, t=type_id: (load.get((t, k), 0), k),
-            )
+            pool = carrying or able or [template.assigned_clinicians[type_id]]
+            chosen = min(pool, key=lambda k: (load.get((type_id, k), 0), k))
             load[(type_id, chosen)] = load.get((type_id, chosen), 0) + 1
             assigned[type_id] = chosen
         new["assigned_clinicians"] = assigned

@@ -9,7 +9,7 @@ When no check fires the week may still be infeasible; the model then explains it
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .candidates import (
@@ -23,7 +23,7 @@ from .candidates import (
     overlaps,
 )
 from .domain import Instance
-from .times import DAY_NAMES, Day, format_hhmm, format_minutes
+from .times import DAY_NAMES, Day, day_index, format_hhmm, format_minutes
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def _hours(minutes: float) -> str:
     return format_minutes(minutes)
 
 
-def _day_list(days: list[str]) -> str:
+def _day_list(days: Sequence[str]) -> str:
     return ", ".join(DAY_NAMES[d] for d in days) if days else "no day"
 
 
@@ -313,7 +313,7 @@ def _required_types(inst: Instance, cands: Candidates) -> Iterator[Finding]:
                     (
                         f"client {client.id} requires {count} {type_id} session(s) but can "
                         f"attend it on only {len(days)} day(s) "
-                        f"({_day_list(sorted(days, key=inst.days.index))}), "
+                        f"({_day_list(sorted(days, key=day_index))}), "
                         f"at most {max_same} a day"
                     ),
                     clients=(client.id,),

@@ -27,7 +27,7 @@ from pydantic import (
 from .times import ALLOWED_SLOT_MINUTES, WEEK_DAYS, Day, day_index, format_hhmm, parse_hhmm
 
 INSTANCE_FORMAT = "iop-instance/1"
-SCHEDULE_FORMAT = "iop-schedule/1"
+SCHEDULE_FORMAT: Literal["iop-schedule/1"] = "iop-schedule/1"
 
 
 def _to_minutes(value: Any) -> Any:

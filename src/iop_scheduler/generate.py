@@ -29,6 +29,7 @@ import datetime as dt
 import math
 import random
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -469,7 +470,7 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random(":".join(["iop-generate", str(seed), *map(str, parts)]))
 
 
-def _apportion(total: int, shares: list[float]) -> list[int]:
+def _apportion(total: int, shares: Sequence[float]) -> list[int]:
     """Split ``total`` in proportion to ``shares`` (largest remainder, ties to the first)."""
     weight = sum(shares)
     if total == 0 or weight <= 0:
@@ -592,12 +593,16 @@ def _plan_clients(settings: GeneratorSettings) -> tuple[list[_Client], list[_Coh
         for group in groups:
             cohort = _Cohort(index=len(cohorts), program=program, members=sorted(group))
             cohort.days = _cohort_days(program, programs, len(group), load, rng)
-            cohort.layout = min(
-                range(len(LAYOUTS)),
-                key=lambda lay, cohort=cohort: (
+
+            def layout_key(lay: int, cohort: _Cohort = cohort) -> tuple[int, int]:
+                return (
                     sum(layout_use[w][(d, lay)] for d, w in cohort.days),
                     (lay - cohort.index) % len(LAYOUTS),
-                ),
+                )
+
+            cohort.layout = min(
+                range(len(LAYOUTS)),
+                key=layout_key,
             )
             for d, w in cohort.days:
                 layout_use[w][(d, cohort.layout)] += 1
@@ -947,7 +952,7 @@ class _Witness:
         """
         cohort = self.cohorts[self.clients[key].cohort]
         minutes = TYPE[stype][3]
-        found = []
+        found: list[tuple[str, str, int, _Sess | None]] = []
         for day, window in cohort.days:
             today = self.attend[key][day]
             for first, last in self.clients[key].avail[day]:
@@ -1184,10 +1189,10 @@ def generate_week(settings: GeneratorSettings) -> GeneratedWeek:
         slack = settings.clinicians - minimum_staff
     weights = [len(client_windows[w]) for w in windows]
     extra_per_window = _apportion(slack, weights)
-    for window, extra in zip(windows, extra_per_window, strict=True):
-        here = sum(1 for s in specs if s.window == window and s.discipline in THERAPISTS)
-        for i in range(extra):
-            discipline = THERAPIST_CYCLE[(here + i) % len(THERAPIST_CYCLE)]
+    for window, added in zip(windows, extra_per_window, strict=True):
+        hired = sum(1 for s in specs if s.window == window and s.discipline in THERAPISTS)
+        for i in range(added):
+            discipline = THERAPIST_CYCLE[(hired + i) % len(THERAPIST_CYCLE)]
             hire(discipline, window, window == "sat")
     for spec in specs[len(staff) :]:
         member = _staff_from_spec(spec, seed, has_pm, med_caps)
@@ -1407,11 +1412,14 @@ def _assemble(
             for s in witness.sessions
         ]
         number_sessions(sessions)
-        timetable = Timetable(
-            instance=name,
-            status="feasible",
-            sessions=sessions,
-            generated_by="iop-scheduler generate (witness timetable: feasible by construction)",
+        timetable = Timetable.model_validate(
+            {
+                "instance": name,
+                "status": "feasible",
+                "sessions": sessions,
+                "generated_by": "iop-scheduler generate (witness timetable: feasible by "
+                "construction)",
+            }
         )
         from .result import total_penalty
         from .validator import score

@@ -50,4 +50,4 @@ def format_minutes(minutes: float) -> str:
 
 def day_index(day: str) -> int:
     """Return the position of a day in the week (mon = 0)."""
-    return WEEK_DAYS.index(day)  # type: ignore[arg-type]
+    return WEEK_DAYS.index(day)  # type: ignore[arg-type,unused-ignore]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import click
 
@@ -128,7 +129,7 @@ def generate_command(
         week = dt.date.fromisoformat(week_of)
     except ValueError:
         raise InputError(f"--week-of: {week_of!r} is not a date (YYYY-MM-DD)") from None
-    overrides = {
+    overrides: dict[str, Any] = {
         "clients": _count(clients, "--clients"),
         "clinicians": _count(clinicians, "--clinicians"),
         "rooms": _count(rooms, "--rooms"),

@@ -19,7 +19,7 @@ from ..times import DAY_NAMES, format_hhmm
 from .model import TimetableModel
 
 
-def _solve_with(tm: TimetableModel, assumed: list[str], seconds: float) -> tuple[int, list[str]]:
+def _solve_with(tm: TimetableModel, assumed: list[str], seconds: float) -> tuple[object, list[str]]:
     """Solve under the assumed families; return the status and a sufficient conflicting set."""
     tm.model.clear_assumptions()
     tm.model.add_assumptions([tm.assumptions[f] for f in assumed])

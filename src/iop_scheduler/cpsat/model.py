@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -644,7 +645,8 @@ class TimetableModel:
             amounts["shortfall_minute"] = self._shortfall_amount()
         self.objective.weights = {name: getattr(weights, name) for name in amounts}
         self._objective_lower_bounds()
-        penalty = sum(self.objective.weights[name] * expr for name, expr in amounts.items())
+        # Any: OR-Tools' stubs cannot add sums of mixed expressions (numpy integer overloads).
+        penalty: Any = sum(self.objective.weights[name] * expr for name, expr in amounts.items())
         stability, most = self._previous_bookings_lost()
         if most:
             # Lexicographic: the penalty first; among equal penalties, keep last week's
@@ -692,7 +694,7 @@ class TimetableModel:
 
     def _staff_minutes(self) -> cp_model.LinearExprT:
         """Minutes of every session that runs."""
-        pooled = sum(pv.pool.duration * pv.copies() for pv in self.vars.pools)
+        pooled: Any = sum(pv.pool.duration * pv.copies() for pv in self.vars.pools)
         return pooled + sum(fv.copy.duration * fv.runs for fv in self.vars.fixed)
 
     def _idle_minutes(self, needed: bool) -> cp_model.LinearExprT:
@@ -719,7 +721,8 @@ class TimetableModel:
                     model.add(first <= option.start).only_enforce_if(option.literal)
                     model.add(last >= option.end).only_enforce_if(option.literal)
                 idle = model.new_int_var(0, longest, f"idle[{tag}]")
-                model.add(idle >= last - first - day_vars.minutes).only_enforce_if(day_vars.attends)
+                span: Any = last - first
+                model.add(idle >= span - day_vars.minutes).only_enforce_if(day_vars.attends)
                 day_vars.idle = idle
                 total.append(idle)
         return sum(total)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..domain import ScheduledSession, Timetable, number_sessions
 from .model import TimetableModel
 from .variables import PoolVars
 
-Value = Callable[[object], int]
+Value = Callable[[Any], int]
 
 
 @dataclass
