@@ -63,7 +63,7 @@ class Variant:
     method: str = "cpsat"
     greedy_hint: bool = True
     objective_bounds: bool = True
-    copy_link: bool = True
+    copy_link: bool = False
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
@@ -154,7 +154,7 @@ def _run_one(args: tuple[str, str, dict[str, Any], int, float, int]) -> dict[str
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return asdict(
         RunRecord(
-            instance=Path(path).stem,
+            instance=instance.name or Path(path).stem,
             clients=len(instance.clients),
             method=name,
             seed=seed,

@@ -22,8 +22,10 @@ class ModelSettings:
 
     #: State the seat-demand lower bounds on staff minutes and preference misses.
     objective_bounds: bool = True
-    #: attend <= copies for every attendee (the strong facility-location link).
-    copy_link: bool = True
+    #: attend <= copies for every attendee (the strong facility-location link). Off by
+    #: default: with the seat-demand bounds it no longer moved the bound or the penalty on
+    #: the samples (benchmarks/levers) and it adds a constraint per attendance option.
+    copy_link: bool = False
     #: CP-SAT parameters set after the default portfolio, e.g. {"linearization_level": 2}.
     parameters: dict[str, Any] = field(default_factory=dict)
 

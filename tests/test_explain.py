@@ -1,0 +1,193 @@
+"""Infeasible weeks are explained in the coordinator's words; shortfall mode shows how far."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import base_instance, client, clinician, solve_checked
+from iop_scheduler import Status, load_instance, validate
+from iop_scheduler.cli import cli
+from iop_scheduler.diagnose import diagnose
+from iop_scheduler.explain import explain
+
+ROOT = Path(__file__).resolve().parent.parent
+INFEASIBLE = ROOT / "instances" / "infeasible"
+MON_TUE = ["mon", "tue", "wed"]
+
+
+def only_finding(instance, rule):
+    """The one diagnosis finding of a rule (there must be exactly one)."""
+    findings = [f for f in diagnose(instance) if f.rule == rule]
+    assert len(findings) == 1, [str(f) for f in diagnose(instance)]
+    return findings[0]
+
+
+def test_client_available_on_too_few_days():
+    instance = base_instance(
+        days=MON_TUE,
+        rules={"min_days_per_client_week": 3},
+        clients=[client("c1", requires={"grp": 1},
+                        availability={"mon": [["09:00", "12:00"]], "tue": [["09:00", "12:00"]]})],
+    )  # fmt: skip
+    finding = only_finding(instance, "min_days_per_client_week")
+    assert finding.clients == ("c1",)
+    assert str(finding) == ("client c1 is available on 2 program day(s) (Monday, Tuesday) "
+                            "but the program requires 3")  # fmt: skip
+
+
+def test_required_type_nobody_qualified_is_available_for():
+    instance = base_instance(
+        session_types=[
+            {"id": "grp", "kind": "group", "duration_minutes": 60, "disciplines": ["counselor"],
+             "room_kinds": ["group_room"]},
+            {"id": "med", "kind": "individual", "duration_minutes": 30,
+             "disciplines": ["psychiatrist"]},
+        ],
+        clinicians=[clinician("cl1"),
+                    clinician("md1", "psychiatrist", availability={"tue": [["09:00", "12:00"]]})],
+        clients=[client("c1", requires={"grp": 1, "med": 1})],
+    )  # fmt: skip
+    finding = only_finding(instance, "requires:med")
+    assert finding.clients == ("c1",)
+    assert "no clinician qualified for it is available on the client's days" in str(finding)
+
+
+def test_assigned_clinician_never_overlaps_the_client():
+    instance = base_instance(
+        clinicians=[clinician("cl1"), clinician("cl2", availability={"mon": [["09:00", "10:00"]]})],
+        clients=[client("c1", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
+                        availability={"mon": [["10:00", "12:00"]]})],
+    )  # fmt: skip
+    finding = only_finding(instance, "requires:ind")
+    assert str(finding).startswith("client c1 must see cl2 for ind, but cl2's availability "
+                                   "never overlaps the client's")  # fmt: skip
+
+
+def test_group_seats_beyond_the_rooms_in_a_window():
+    # Five clients can only come on Monday (min one day) and need a group there; one room
+    # of two seats and one leader give two groups of two in the 2-hour window: 4 seats.
+    instance = base_instance(
+        close="11:00",
+        rules={"min_group_sessions_per_client_day": 1},
+        rooms=[{"id": "r1", "kind": "group_room", "capacity": 2},
+               {"id": "r2", "kind": "office", "capacity": 1}],
+        clients=[client(f"c{i}", requires={"grp": 1}) for i in range(1, 6)],
+    )  # fmt: skip
+    finding = only_finding(instance, "group_seats")
+    assert finding.days == ("mon",)
+    assert finding.clients == ("c1", "c2", "c3", "c4", "c5")
+    assert "need 1 group sessions each (5 seats)" in str(finding)
+    assert "hold at most 4 seats" in str(finding)
+
+
+def test_a_day_without_enough_disciplines():
+    instance = base_instance(rules={"min_disciplines_per_day": 2})
+    finding = only_finding(instance, "min_disciplines_per_day")
+    assert finding.days == ("mon",) and finding.clients == ("c1",)
+    assert "only 1 discipline(s) can lead sessions (counselor)" in str(finding)
+
+
+def test_fixed_sessions_that_conflict():
+    instance = base_instance(
+        clients=[client("c1"), client("c2")],
+        fixed_sessions=[
+            {"type": "ind", "day": "mon", "start": "09:00", "clinician": "cl1", "room": "r2",
+             "clients": ["c1"]},
+            {"type": "grp", "day": "mon", "start": "09:30", "clinician": "cl1", "room": "r1",
+             "clients": ["c2"]},
+        ],
+    )  # fmt: skip
+    finding = only_finding(instance, "fixed")
+    assert "overlap on Monday and share clinician cl1" in str(finding)
+    # Shortfalls cannot absorb it: the bookings must run, so shortfall mode says so too.
+    assert [f.rule for f in diagnose(instance, allow_shortfalls=True)] == ["fixed"]
+
+
+def test_fixed_session_outside_a_clients_availability():
+    instance = base_instance(
+        clients=[client("c1", availability={"mon": [["10:00", "12:00"]]})],
+        fixed_sessions=[{"type": "grp", "day": "mon", "start": "09:00", "clinician": "cl1",
+                         "room": "r1", "clients": ["c1"]}],
+    )  # fmt: skip
+    finding = only_finding(instance, "fixed")
+    assert finding.clients == ("c1",) and "who is not available then" in str(finding)
+
+
+def test_the_model_explains_what_the_quick_checks_miss():
+    # c1 and c2 must each see cl2, who is free 09:00-11:00 (two hours: enough for both),
+    # but both clients can only come 10:00-11:00: one hour, one session. No quick check
+    # fires; the model's conflict set names both clients' weeks.
+    both = {"mon": [["10:00", "11:00"]]}
+    instance = base_instance(
+        clinicians=[clinician("cl1"), clinician("cl2", availability={"mon": [["09:00", "11:00"]]})],
+        clients=[client("c1", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
+                        availability=both),
+                 client("c2", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
+                        availability=both)],
+    )  # fmt: skip
+    assert diagnose(instance) == []
+    found = explain(instance, time_limit=10)
+    assert found.infeasible is True and found.source == "model"
+    assert found.reasons[0] == "these rules cannot all hold together:"
+    named = " ".join(found.reasons)
+    assert "client c1 needs" in named and "client c2 needs" in named
+    assert "ind with cl2, who is available mon 09:00-11:00" in named
+    # solve says the same and exits 1.
+    result = solve_checked(instance, time_limit=10)
+    assert result.status is Status.INFEASIBLE
+    assert result.timetable.explanation == found.reasons
+
+
+def test_a_feasible_week_has_nothing_to_explain():
+    found = explain(base_instance(), time_limit=5)
+    assert found.infeasible is False and found.reasons == []
+
+
+SAMPLES = {
+    "client-days": ("min_days_per_client_week", ("c08",), "min_days_per_client_week"),
+    "psychiatrist": ("requires:med_management", ("c04",), "requires:med_management"),
+    # The closed group rooms leave Monday unusable for c09 and c22: too few days for them.
+    "group-rooms": ("min_days_per_client_week", ("c09", "c22"), "min_days_per_client_week"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_infeasible_samples_are_explained(name):
+    instance = load_instance(INFEASIBLE / f"{name}.json")
+    rule, clients, _ = SAMPLES[name]
+    findings = diagnose(instance)
+    assert {f.rule for f in findings} == {rule}
+    assert set(clients) == {c for f in findings for c in f.clients}
+    result = CliRunner().invoke(cli, ["explain", str(INFEASIBLE / f"{name}.json")])
+    assert result.exit_code == 1
+    assert str(findings[0]) in result.output
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_shortfall_mode_on_the_infeasible_samples(name, tmp_path):
+    instance = load_instance(INFEASIBLE / f"{name}.json")
+    _, clients, shortfall_rule = SAMPLES[name]
+    result = solve_checked(instance, time_limit=10, workers=2, allow_shortfalls=True)
+    assert result.status.has_timetable
+    shortfalls = result.timetable.shortfalls
+    assert shortfalls, "an infeasible week has someone under-served"
+    # The listed shortfalls are exactly the real ones (solve_checked validated the file in
+    # shortfall mode) and they include the documented cause.
+    assert validate(instance, result.timetable) == []
+    if shortfall_rule is not None:
+        assert any(s.rule == shortfall_rule and s.client in clients for s in shortfalls)
+    # The CLI writes the same, with the exact shortfalls, and validate accepts the file.
+    out = tmp_path / "week.json"
+    run = CliRunner().invoke(cli, ["solve", str(INFEASIBLE / f"{name}.json"),
+                                   "--allow-shortfalls", "--time-limit", "10", "--workers", "2",
+                                   "--no-progress", "-o", str(out)])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    assert "Under-served:" in run.output
+    written = json.loads(out.read_text())
+    assert written["allow_shortfalls"] is True and written["shortfalls"]
+    assert CliRunner().invoke(cli, ["validate", str(INFEASIBLE / f"{name}.json"),
+                                    str(out)]).exit_code == 0  # fmt: skip

@@ -1,0 +1,107 @@
+"""Re-planning after a call-out changes only what it must; diff describes it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from helpers import solve_checked
+from iop_scheduler import load_instance, validate
+from iop_scheduler.changes import parse_changes
+from iop_scheduler.cli import cli
+from iop_scheduler.diff import diff_timetables
+from iop_scheduler.errors import InputError
+from iop_scheduler.io import dump_timetable
+from iop_scheduler.options import SolveOptions
+from iop_scheduler.replan import replan
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "instances" / "tiny.json"
+CALLOUT = {
+    "format": "iop-changes/1",
+    "changes": [{"kind": "clinician_unavailable", "clinician": "cl2", "day": "tue"}],
+}
+
+
+@pytest.fixture(scope="module")
+def published():
+    week = load_instance(TINY)
+    result = solve_checked(week, time_limit=10, workers=2)
+    assert result.status.has_timetable
+    return week, result.timetable
+
+
+def test_a_call_out_changes_only_what_it_must(published):
+    week, before = published
+    changes = parse_changes(CALLOUT).changes
+    outcome = replan(week, before, changes, SolveOptions(time_limit=10, workers=2))
+    after = outcome.result.timetable
+    assert outcome.result.status.has_timetable
+    assert validate(outcome.instance, after) == []
+    # Nothing of the new week is led by cl2 on Tuesday.
+    assert not [s for s in after.sessions if s.clinician == "cl2" and s.day == "tue"]
+    # Only clients who were in one of cl2's Tuesday sessions may lose an attendance: every
+    # other client keeps their whole week (each lost attendance costs 120).
+    broken = [s for s in before.sessions if s.clinician == "cl2" and s.day == "tue"]
+    affected = {c for s in broken for c in s.clients}
+    delta = outcome.diff
+    assert delta is not None
+    losers = {change.client for change in delta.clients if change.lost or change.moves}
+    assert losers <= affected
+    assert delta.changed_attendances <= sum(len(s.clients) for s in broken) * 3
+    # The penalty counts exactly the attendances not kept.
+    assert outcome.result.terms["change_from_previous"].amount == delta.attendances_removed
+
+
+def test_replan_and_diff_commands(published, tmp_path):
+    _, before = published
+    previous = tmp_path / "week.json"
+    previous.write_text(json.dumps(dump_timetable(before)), encoding="utf-8")
+    change = tmp_path / "callout.json"
+    change.write_text(json.dumps(CALLOUT), encoding="utf-8")
+    new = tmp_path / "week2.json"
+    result = CliRunner().invoke(cli, [
+        "replan", str(TINY), "--previous", str(previous), "--change", str(change),
+        "-o", str(new), "--time-limit", "10", "--workers", "2", "--no-progress",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "What changed" in result.output
+    assert CliRunner().invoke(cli, ["validate", str(TINY), str(new)]).exit_code == 0
+    shown = CliRunner().invoke(cli, ["diff", str(previous), str(new)])
+    assert shown.exit_code == 0
+    assert "attendance(s) kept" in shown.output
+
+
+def test_a_change_naming_an_unknown_clinician_is_one_line(published, tmp_path):
+    week, before = published
+    previous = tmp_path / "week.json"
+    previous.write_text(json.dumps(dump_timetable(before)), encoding="utf-8")
+    change = tmp_path / "bad.json"
+    change.write_text(json.dumps({"format": "iop-changes/1", "changes": [
+        {"kind": "clinician_removed", "clinician": "cl9"}]}), encoding="utf-8")  # fmt: skip
+    new = tmp_path / "week2.json"
+    result = CliRunner().invoke(cli, ["replan", str(TINY), "--previous", str(previous),
+                                      "--change", str(change), "-o", str(new)])  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {change}: changes[0].clinician: unknown clinician 'cl9'"
+    ]
+    assert not new.exists()
+    with pytest.raises(InputError):
+        replan(week, before, parse_changes(json.loads(change.read_text())).changes)
+
+
+def test_diff_pairs_moves_and_counts_attendances(published):
+    _, before = published
+    moved = before.model_copy(deep=True)
+    session = next(s for s in moved.sessions if s.type == "individual")
+    session.start += 60
+    session.end += 60
+    delta = diff_timetables(before, moved)
+    assert delta.attendances_removed == 1 and delta.attendances_added == 1
+    (change,) = delta.clients
+    assert change.client == session.clients[0] and len(change.moves) == 1
+    assert any("moved to" in str(s) for s in delta.sessions)
