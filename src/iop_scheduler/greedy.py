@@ -37,6 +37,8 @@ from .times import Day, day_index
 
 #: Rounds of "fill or dissolve the groups below minimum size, then re-plan".
 REPAIR_ROUNDS = 6
+#: Orders in which appointments are booked, tried in turn until one meets every week.
+APPOINTMENT_ORDERS = ("scarce", "cohort")
 
 
 @dataclass
@@ -72,8 +74,13 @@ class _Step:
 class GreedyCoordinator:
     """Builds a week client by client on a shared grid of sessions."""
 
-    def __init__(self, instance: Instance, candidates: Candidates) -> None:
+    def __init__(
+        self, instance: Instance, candidates: Candidates, appointment_order: str = "scarce"
+    ) -> None:
         self.inst = instance
+        #: "scarce" books the clients with the fewest appointment slots first; "cohort"
+        #: books in cohort order. Neither wins everywhere, so `solve_greedy` tries both.
+        self.appointment_order = appointment_order
         self.cands = candidates
         rules = instance.rules
         self.min_day = hours_to_minutes_ceil(rules.min_hours_per_client_day)
@@ -98,6 +105,19 @@ class GreedyCoordinator:
             self.pools_by_time[(pool.day, pool.start)].append(pool)
         self.pool_clients = {p.index: set(p.clients) for p in candidates.pools}
         self.banned: set[int] = set()
+        # Hour caps in minutes, once: converting hours on every check dominated the run time.
+        self.day_cap = {
+            c.id: None
+            if c.max_hours_per_day is None
+            else hours_to_minutes_floor(c.max_hours_per_day)
+            for c in instance.clinicians
+        }
+        self.week_cap = {
+            c.id: None
+            if c.max_hours_per_week is None
+            else hours_to_minutes_floor(c.max_hours_per_week)
+            for c in instance.clinicians
+        }
         # Minutes each clinician still owes their caseload (assigned required sessions):
         # groups go first to whoever has the most hours to spare beyond that.
         self.owed: dict[str, int] = defaultdict(int)
@@ -176,25 +196,17 @@ class GreedyCoordinator:
         self.busy[(f"c:{client_id}", session.day)].remove((session.start, session.end))
 
     def _leader_fits(self, clinician_id: str, day: Day, minutes: int) -> bool:
-        clin = self.inst.clinician_by_id[clinician_id]
-        if clin.max_hours_per_day is not None and (
-            self.lead_minutes[(clinician_id, day)] + minutes
-            > hours_to_minutes_floor(clin.max_hours_per_day)
-        ):
+        day_cap = self.day_cap[clinician_id]
+        if day_cap is not None and self.lead_minutes[(clinician_id, day)] + minutes > day_cap:
             return False
-        return clin.max_hours_per_week is None or (
-            self.lead_minutes[(clinician_id, None)] + minutes
-            <= hours_to_minutes_floor(clin.max_hours_per_week)
-        )
+        week_cap = self.week_cap[clinician_id]
+        return week_cap is None or self.lead_minutes[(clinician_id, None)] + minutes <= week_cap
 
     def _spare(self, clinician_id: str) -> tuple[int, str]:
         """Sort key: clinicians with the most weekly minutes to spare beyond their caseload."""
-        clin = self.inst.clinician_by_id[clinician_id]
-        week = (
-            hours_to_minutes_floor(clin.max_hours_per_week)
-            if clin.max_hours_per_week is not None
-            else 40 * 60
-        )
+        week = self.week_cap[clinician_id]
+        if week is None:
+            week = 40 * 60
         spare = week - self.lead_minutes[(clinician_id, None)] - self.owed[clinician_id]
         return (-spare, clinician_id)
 
@@ -551,6 +563,19 @@ class GreedyCoordinator:
                 if best is None or key < best[0]:
                     best = (key, plan)
         return best[1] if best else None
+
+    def _appointment_choices(self, client: Client) -> int:
+        """How many pools could hold the client's scarcest required individual session."""
+        counts = [
+            sum(
+                1
+                for p in self.cands.pools
+                if p.type_id == type_id and client.id in self.pool_clients[p.index]
+            )
+            for type_id, count in client.requires.items()
+            if count > 0 and self.inst.type_by_id[type_id].kind == "individual"
+        ]
+        return min(counts, default=10**6)
 
     def reserve_appointments(self, client: Client) -> None:
         """Book a client's required individual sessions first, at the edge of a window.
@@ -965,7 +990,14 @@ class GreedyCoordinator:
         days broke) are planned, so the previous week stays as it was.
         """
         order = sorted(self.inst.clients, key=self._cohort_key)
-        for client in order:
+        # With "scarce", appointments go most constrained first: a client whose therapist
+        # overlaps their hours once a week gets that hour before someone with many choices.
+        booking = order
+        if self.appointment_order == "scarce":
+            booking = sorted(
+                order, key=lambda c: (self._appointment_choices(c), self._cohort_key(c))
+            )
+        for client in booking:
             if not self.client_met(client):
                 self.reserve_appointments(client)
         for client in order:
@@ -1008,10 +1040,18 @@ def solve_greedy(
 
     started = time.monotonic() if started is None else started
     candidates = build_candidates(instance)
-    coordinator = GreedyCoordinator(instance, candidates)
-    if options.previous is not None:
-        coordinator.keep(options.previous.sessions)
-    unmet = coordinator.build()
+    best: tuple[int, GreedyCoordinator, list[str]] | None = None
+    for order in APPOINTMENT_ORDERS:
+        coordinator = GreedyCoordinator(instance, candidates, appointment_order=order)
+        if options.previous is not None:
+            coordinator.keep(options.previous.sessions)
+        unmet = coordinator.build()
+        if best is None or len(unmet) < best[0]:
+            best = (len(unmet), coordinator, unmet)
+        if not unmet:
+            break  # every client's week is met: no need to try another order
+    assert best is not None
+    _, coordinator, unmet = best
     sessions = coordinator.scheduled()
     elapsed = time.monotonic() - started
     stats = ModelStats(pools=len(candidates.pools))
