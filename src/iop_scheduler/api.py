@@ -65,6 +65,4 @@ def solve_with(instance: Instance, options: SolveOptions, *, method: str = "cpsa
         result = solve_cpsat(instance, options, started=started)
     else:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if options.allow_shortfalls and result.status.has_timetable:
-        result.timetable.allow_shortfalls = True  # type: ignore[attr-defined]
     return result

@@ -31,8 +31,8 @@ from .candidates import (
 )
 from .domain import Client, Instance, ScheduledSession, Timetable, number_sessions
 from .options import SolveOptions
-from .result import ModelStats, Result, Status, total_penalty
-from .scoring import penalty_terms, week_shortfalls
+from .result import ModelStats, Result, Status
+from .scoring import scored_timetable
 from .times import Day, day_index
 
 #: Rounds of "fill or dissolve the groups below minimum size, then re-plan".
@@ -1055,18 +1055,14 @@ def solve_greedy(
     sessions = coordinator.scheduled()
     elapsed = time.monotonic() - started
     stats = ModelStats(pools=len(candidates.pools))
-    terms = penalty_terms(
-        instance, sessions, previous=options.previous, allow_shortfalls=options.allow_shortfalls
+    timetable, terms = scored_timetable(
+        instance,
+        sessions,
+        bound=None,
+        previous=options.previous,
+        allow_shortfalls=options.allow_shortfalls,
     )
-    timetable = Timetable(
-        instance=instance.name,
-        status="feasible",
-        penalty=total_penalty(terms),
-        solve_seconds=round(elapsed, 3),
-        sessions=sessions,
-        shortfalls=week_shortfalls(instance, sessions) if options.allow_shortfalls else [],
-    )
-    timetable.penalty_terms = {n: t.cost for n, t in terms.items()}  # type: ignore[attr-defined]
+    timetable.solve_seconds = round(elapsed, 3)
     violations = validate(instance, timetable, allow_shortfalls=options.allow_shortfalls)
     if violations or (unmet and not options.allow_shortfalls):
         empty = Timetable(

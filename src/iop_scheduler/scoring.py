@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from .candidates import hours_to_minutes_ceil
 from .domain import Instance, ScheduledSession, Shortfall, Timetable
-from .result import PenaltyTerm
+from .result import PenaltyTerm, total_penalty
 
 SHORTFALL_UNIT = 60
 
@@ -133,3 +133,33 @@ def penalty_terms(
             "shortfall_minute", amount, weights.shortfall_minute
         )
     return terms
+
+
+def scored_timetable(
+    instance: Instance,
+    sessions: list[ScheduledSession],
+    *,
+    bound: int | None,
+    previous: Timetable | None = None,
+    allow_shortfalls: bool = False,
+) -> tuple[Timetable, dict[str, PenaltyTerm]]:
+    """A timetable file for a solution, and its penalty by term.
+
+    The bound is capped at the penalty; the status is ``optimal`` when they meet; the
+    shortfalls are listed when they are allowed.
+    """
+    terms = penalty_terms(instance, sessions, previous=previous, allow_shortfalls=allow_shortfalls)
+    penalty = total_penalty(terms)
+    bound = None if bound is None else min(bound, penalty)
+    timetable = Timetable(
+        instance=instance.name,
+        status="optimal" if bound == penalty else "feasible",
+        penalty=penalty,
+        bound=bound,
+        sessions=sessions,
+        shortfalls=week_shortfalls(instance, sessions) if allow_shortfalls else [],
+    )
+    timetable.penalty_terms = {n: t.cost for n, t in terms.items()}  # type: ignore[attr-defined]
+    if allow_shortfalls:
+        timetable.allow_shortfalls = True  # type: ignore[attr-defined]
+    return timetable, terms

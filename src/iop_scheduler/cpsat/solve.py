@@ -13,8 +13,8 @@ from ..candidates import build_candidates
 from ..diagnose import diagnose
 from ..domain import Instance, Timetable
 from ..options import DTIME_PER_SECOND, SolveOptions
-from ..result import ModelStats, ProgressPoint, Result, Status, total_penalty
-from ..scoring import penalty_terms, week_shortfalls
+from ..result import ModelStats, PenaltyTerm, ProgressPoint, Result, Status
+from ..scoring import scored_timetable
 from .explain import explain_from_model
 from .model import TimetableModel
 from .placement import place_sessions
@@ -170,46 +170,30 @@ def solve_cpsat(
     first = next((p.seconds for p in progress.history if p.penalty is not None), None)
     best = None
     timetable = Timetable(instance=instance.name, status=status.value)
-    terms = {}
+    terms: dict[str, PenaltyTerm] = {}
     bound = None
     if status.has_timetable:
         best_penalty = round(solver.objective_value) // tm.objective_scale
         best = next((p.seconds for p in progress.history if p.penalty == best_penalty), first)
         sessions = place_sessions(tm, solver.value, previous=options.previous)
-        terms = penalty_terms(
-            instance, sessions, previous=options.previous, allow_shortfalls=options.allow_shortfalls
-        )
-        penalty = total_penalty(terms)
         # The model's bound is a lower bound on every timetable's penalty; the penalty of
         # the placed timetable can only be lower than the model's objective value.
-        bound = min(progress.penalty_bound(solver.best_objective_bound), penalty)
-        status = Status.OPTIMAL if bound == penalty else Status.FEASIBLE
-        timetable = Timetable(
-            instance=instance.name,
-            status=status.value,
-            penalty=penalty,
-            bound=bound,
-            sessions=sessions,
-            shortfalls=week_shortfalls(instance, sessions) if options.allow_shortfalls else [],
+        timetable, terms = scored_timetable(
+            instance,
+            sessions,
+            bound=progress.penalty_bound(solver.best_objective_bound),
+            previous=options.previous,
+            allow_shortfalls=options.allow_shortfalls,
         )
     elif status is Status.UNKNOWN and fallback is not None:
         # CP-SAT found nothing in time, but the greedy week (checked by the validator) is
         # valid: return it, with CP-SAT's bound if it has one.
-        sessions = fallback.sessions
-        terms = penalty_terms(
-            instance, sessions, previous=options.previous, allow_shortfalls=options.allow_shortfalls
-        )
-        penalty = total_penalty(terms)
-        bound = progress.best_bound
-        bound = None if bound is None else min(bound, penalty)
-        status = Status.OPTIMAL if bound == penalty else Status.FEASIBLE
-        timetable = Timetable(
-            instance=instance.name,
-            status=status.value,
-            penalty=penalty,
-            bound=bound,
-            sessions=sessions,
-            shortfalls=week_shortfalls(instance, sessions) if options.allow_shortfalls else [],
+        timetable, terms = scored_timetable(
+            instance,
+            fallback.sessions,
+            bound=progress.best_bound,
+            previous=options.previous,
+            allow_shortfalls=options.allow_shortfalls,
         )
         first = best = build_seconds
     elif status is Status.INFEASIBLE:
@@ -221,10 +205,10 @@ def solve_cpsat(
             "proven infeasible, but no explanation was found in the time left; run "
             "`iop-scheduler explain` with a longer --time-limit"
         ]
+    status = Status(timetable.status)
+    bound = timetable.bound
     total = time.monotonic() - started
     timetable.solve_seconds = round(total, 3)
-    if terms:
-        timetable.penalty_terms = {name: t.cost for name, t in terms.items()}  # type: ignore[attr-defined]
     repeatable = None
     if options.reproducible:
         finished = code in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
