@@ -57,3 +57,5 @@ class SolveOptions:
     log_callback: Callable[[str], None] | None = None
     #: Model features and CP-SAT parameter overrides (defaults chosen by measurement).
     model: ModelSettings = field(default_factory=ModelSettings)
+    #: With ``previous``: clients whose attendances stay exactly as they were (re-planning).
+    keep_clients: frozenset[str] = frozenset()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 from .api import solve_with
@@ -9,7 +10,8 @@ from .changes import apply_changes
 from .diff import TimetableDiff, diff_timetables
 from .domain import Instance, Timetable
 from .options import SolveOptions
-from .result import Result
+from .result import Result, Status
+from .validator import validate
 
 
 @dataclass
@@ -33,10 +35,76 @@ def replan(
 
     Every attendance of ``previous`` that the new timetable drops costs
     ``change_from_previous``; the search starts from the previous week with only what the
-    changes break re-planned (the greedy coordinator in repair mode).
+    changes break re-planned (the greedy coordinator in repair mode). With CP-SAT, half the
+    time goes first to a local re-plan in which every client the changes do not touch keeps
+    their week exactly (it reports no bound, since its proof covers only that restriction);
+    if that finds nothing, everyone is re-planned in the time left.
     """
     week = apply_changes(instance, changes)
     settings = replace(options or SolveOptions(), previous=previous)
-    result = solve_with(week, settings, method=method)
+    result = None
+    if method == "cpsat":
+        # First a local re-plan: every client the changes do not touch keeps their week
+        # exactly; only if that is impossible (or finds nothing in time) re-plan everyone.
+        started = time.monotonic()
+        affected = affected_clients(week, previous)
+        kept = frozenset(c.id for c in week.clients) - affected
+        if kept:
+            local = solve_with(
+                week, replace(settings, keep_clients=kept, time_limit=settings.time_limit * 0.5)
+            )
+            if local.status.has_timetable:
+                # Its bound holds only with the other clients frozen: it proves nothing
+                # about the week itself, so the local re-plan reports no bound.
+                local.status = Status.FEASIBLE
+                local.bound = None
+                local.timetable.status = "feasible"
+                local.timetable.bound = None
+                result = local
+        if result is None:
+            left = max(1.0, settings.time_limit - (time.monotonic() - started))
+            result = solve_with(week, replace(settings, time_limit=left), method=method)
+    else:
+        result = solve_with(week, settings, method=method)
     delta = diff_timetables(previous, result.timetable) if result.status.has_timetable else None
     return ReplanResult(week, result, delta)
+
+
+def affected_clients(week: Instance, previous: Timetable) -> frozenset[str]:
+    """Clients whose previous week breaks a rule of the changed week, or who are new.
+
+    The validator names them: clients of sessions whose leader, room or time is no longer
+    possible, clients whose own availability changed, and clients without a previous week.
+    """
+    enrolled = {c.id for c in week.clients}
+    kept = Timetable.model_validate(
+        {
+            **previous.model_dump(),
+            "sessions": [
+                s.model_copy(update={"clients": [c for c in s.clients if c in enrolled]})
+                for s in previous.sessions
+                if s.type in week.type_by_id
+                and (s.clinician is None or s.clinician in week.clinician_by_id)
+                and (s.room is None or s.room in week.room_by_id)
+            ],
+            "shortfalls": [],
+        }
+    )
+    by_session = {s.id: set(s.clients) for s in kept.sessions}
+    touched: set[str] = set()
+    for violation in validate(week, kept, allow_shortfalls=False):
+        touched.update(violation.clients)
+        for session_id in violation.sessions:
+            touched.update(by_session.get(session_id, set()))
+        for clinician_id in violation.clinicians:
+            touched.update(
+                c for s in kept.sessions if s.clinician == clinician_id for c in s.clients
+            )
+        for room_id in violation.rooms:
+            touched.update(c for s in kept.sessions if s.room == room_id for c in s.clients)
+    before = {c for s in previous.sessions for c in s.clients}
+    touched.update(enrolled - before)
+    # Sessions dropped above (removed leader, room or type) touch their clients too.
+    dropped = [s for s in previous.sessions if s.id not in by_session]
+    touched.update(c for s in dropped for c in s.clients)
+    return frozenset(touched & enrolled)

@@ -84,6 +84,21 @@ class TimetableModel:
         self.add_constraints()
         self._add_objective()
 
+    def keep_attendances(self, clients: frozenset[str]) -> None:
+        """Fix these clients' attendances to the previous timetable's (a local re-plan)."""
+        if self.previous is None or not clients:
+            return
+        before = previous_attendances(self.previous)
+        for client_id in sorted(clients):
+            wanted = {k for k in before if k[0] == client_id}
+            found = set()
+            for a in self.vars.attendances.get(client_id, []):
+                key = (client_id, a.type_id, a.day, a.start)
+                self.model.add(a.literal == int(key in wanted))
+                found.add(key)
+            if wanted - found:
+                self.model.add_bool_or([])  # a kept attendance is no longer possible
+
     def _guard(self, family: str) -> list[BoolVar]:
         """Enforcement literals of a rule family: none, or one assumption when explaining."""
         if not self.explain:

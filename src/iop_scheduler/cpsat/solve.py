@@ -114,6 +114,7 @@ def solve_cpsat(
         previous=options.previous,
         settings=options.model,
     )
+    tm.keep_attendances(options.keep_clients)
     hint = options.hint
     fallback: Timetable | None = None  # a valid week to return if CP-SAT finds none
     if hint is None and options.greedy_hint:
