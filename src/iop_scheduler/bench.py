@@ -132,6 +132,8 @@ def _run_one(args: tuple[str, str, dict[str, Any], int, float, int]) -> dict[str
     """Solve once in this (fresh) process and report, with this process's peak memory."""
     from . import load_instance, solve_with, validate
     from .options import ModelSettings, SolveOptions
+    from .result import total_penalty
+    from .validator import score
 
     path, name, spec, seed, time_limit, workers = args
     variant = Variant(**spec)
@@ -150,7 +152,13 @@ def _run_one(args: tuple[str, str, dict[str, Any], int, float, int]) -> dict[str
     started = time.monotonic()
     result = solve_with(instance, options, method=variant.method)
     wall = time.monotonic() - started
-    valid = result.status.has_timetable and not validate(instance, result.timetable)
+    # A run counts as valid only if the independent validator accepts the timetable and
+    # computes the very penalty the solver reported.
+    valid = (
+        result.status.has_timetable
+        and not validate(instance, result.timetable)
+        and total_penalty(score(instance, result.timetable)) == result.penalty
+    )
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return asdict(
         RunRecord(
