@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +163,24 @@ def test_solve_greedy_on_the_base_week(tmp_path):
     assert result.exit_code == 0, result.stdout
     assert run("validate", week, out).exit_code == 0
     check_timetable(Instance.model_validate(base_dict()), load_timetable(out))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT, a POSIX signal")
+def test_ctrl_c_stops_a_long_solve_and_keeps_the_best_timetable(tmp_path):
+    """Issue 3: Ctrl-C ends the search early and the best timetable so far is written."""
+    out = tmp_path / "week.json"
+    command = [sys.executable, "-m", "iop_scheduler", "solve", str(TINY), "--time-limit",
+               "120", "--workers", "1", "--progress", "-o", str(out)]
+    started = time.monotonic()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # progress lines: "  1.2 s  best 1,290  bound ..."
+        if re.search(r"best [\d,]+", line):
+            break
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=60)
+    assert time.monotonic() - started < 100, "the solve ran on after Ctrl-C"
+    assert proc.returncode == 0, stdout
+    assert "Penalty" in stdout
+    week = load_instance(TINY)
+    check_timetable(week, load_timetable(out))

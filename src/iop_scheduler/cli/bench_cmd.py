@@ -18,7 +18,7 @@ from ..bench import (
     write_results,
 )
 from ..errors import InputError
-from .common import handles_input_errors
+from .common import handles_input_errors, time_limit_option, workers_option
 
 
 @click.command("bench")
@@ -28,24 +28,14 @@ from .common import handles_input_errors
     type=click.Path(dir_okay=False),
     help="A TOML protocol (instances, methods, seeds, limits); CLI options override.",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0.1),
-    default=None,
-    help="Seconds per run (default 60, or the protocol's).",
-)
+@time_limit_option(None, "Seconds per run (default 60, or the protocol's).")
 @click.option(
     "--seeds",
     type=click.IntRange(min=1),
     default=None,
     help="Seeds per instance for CP-SAT (default 1).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=None,
-    help="CP-SAT workers per run (default 2).",
-)
+@workers_option(None, "CP-SAT workers per run (default 2).")
 @click.option(
     "--methods",
     default=None,

@@ -9,7 +9,7 @@ import click
 from ..capacity import Probe, check_track, find_capacity, probe_text, render_report
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..io import load_instance
-from .common import handles_input_errors
+from .common import handles_input_errors, time_limit_option, workers_option
 
 
 @click.command("capacity")
@@ -27,20 +27,8 @@ from .common import handles_input_errors
     show_default=True,
     help="Look no further than this many added clients.",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help="Seconds for each solve, model building included.",
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="CP-SAT search workers of each solve (0: one per core).",
-)
+@time_limit_option(10.0, "Seconds for each solve, model building included.")
+@workers_option(0, "CP-SAT search workers of each solve (0: one per core).")
 @click.option(
     "--seed",
     type=int,

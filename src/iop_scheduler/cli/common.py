@@ -31,6 +31,32 @@ def handles_input_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def time_limit_option(
+    default: float | None, help: str = "Seconds for the whole run, model building included."
+) -> Callable[[F], F]:
+    """``--time-limit`` in seconds (at least 0.1), with this command's default and help."""
+    return click.option(
+        "--time-limit",
+        type=click.FloatRange(min=0.1),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+def workers_option(
+    default: int | None, help: str = "CP-SAT search workers (0: one per core)."
+) -> Callable[[F], F]:
+    """``--workers``: CP-SAT search workers, 0 for one per core."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=0),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
 def output_format_option(func: F) -> F:
     """``--format table|json``."""
     return click.option(
@@ -46,20 +72,8 @@ def output_format_option(func: F) -> F:
 def solver_options(func: F) -> F:
     """The options of every command that solves: limits, workers, seed, log, reproducibility."""
     decorators = [
-        click.option(
-            "--time-limit",
-            type=click.FloatRange(min=0.1),
-            default=60.0,
-            show_default=True,
-            help="Seconds for the whole run, model building included.",
-        ),
-        click.option(
-            "--workers",
-            type=click.IntRange(min=0),
-            default=0,
-            show_default=True,
-            help="CP-SAT search workers (0: one per core).",
-        ),
+        time_limit_option(60.0),
+        workers_option(0),
         click.option(
             "--seed", type=int, default=0, show_default=True, help="Random seed of the search."
         ),

@@ -11,18 +11,12 @@ from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..explain import explain
 from ..io import load_instance
 from ..report.summary import headline
-from .common import handles_input_errors, output_format_option
+from .common import handles_input_errors, output_format_option, time_limit_option
 
 
 @click.command("explain")
 @click.argument("instance", type=click.Path(dir_okay=False))
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0.1),
-    default=30.0,
-    show_default=True,
-    help="Seconds for the model-based part, when the quick checks find nothing.",
-)
+@time_limit_option(30.0, "Seconds for the model-based part, when the quick checks find nothing.")
 @output_format_option
 @handles_input_errors
 def explain_command(instance: str, time_limit: float, output_format: str) -> None:

@@ -20,7 +20,7 @@ from ..whatif import (
     solve_weeks,
     write_outputs,
 )
-from .common import handles_input_errors
+from .common import handles_input_errors, time_limit_option
 
 
 @click.command("whatif")
@@ -32,13 +32,7 @@ from .common import handles_input_errors
     type=click.Path(file_okay=False),
     help="Write whatif.csv and whatif.png into this folder.",
 )
-@click.option(
-    "--time-limit",
-    type=click.FloatRange(min=0.1),
-    default=30.0,
-    show_default=True,
-    help="Seconds for each solve, model building included.",
-)
+@time_limit_option(30.0, "Seconds for each solve, model building included.")
 @click.option(
     "--workers-per-run",
     type=click.IntRange(min=1),
