@@ -851,6 +851,8 @@ class TimetableModel:
             solver.parameters.max_deterministic_time = seconds
         solver.parameters.num_workers = 1
         solver.parameters.stop_after_first_solution = True
+        # Ctrl-C here is for the caller (solve.py) to see, not for this helper solve.
+        solver.parameters.catch_sigint_signal = False
         code = solver.solve(copy)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
