@@ -357,17 +357,18 @@ def plot_results(records: list[RunRecord], out: Path) -> list[Path]:
     written: list[Path] = []
     # Every searching method (the protocol's cpsat, or a lever file's variants); greedy
     # has no history and is drawn as a line.
-    cpsat = [r for r in records if r.method != "greedy"]
-    several = len({r.method for r in cpsat}) > 1
+    searched = [r for r in records if r.method != "greedy"]
+    several = len({r.method for r in searched}) > 1
     instances = sorted(
-        {r.instance for r in cpsat}, key=lambda i: next(r.clients for r in cpsat if r.instance == i)
+        {r.instance for r in searched},
+        key=lambda i: next(r.clients for r in searched if r.instance == i),
     )
     if instances:
         cols = min(3, len(instances))
         rows_n = -(-len(instances) // cols)
         fig, axes = plt.subplots(rows_n, cols, figsize=(5 * cols, 3.6 * rows_n), squeeze=False)
         for ax, name in zip(axes.flat, instances, strict=False):
-            for r in (r for r in cpsat if r.instance == name):
+            for r in (r for r in searched if r.instance == name):
                 run = f"{r.method} seed {r.seed}" if several else f"seed {r.seed}"
                 pts = [(s, p) for s, p, _ in r.history if p is not None]
                 bnd = [(s, b) for s, _, b in r.history if b is not None]

@@ -43,6 +43,18 @@ def free_windows(
     return [(s, e) for s, e in merged]
 
 
+def longest_overlap(
+    instance: Instance, a: Availability | None, b: Availability | None
+) -> int:
+    """The longest stretch of minutes, on any program day, inside both availabilities."""
+    longest = 0
+    for day in instance.days:
+        for s1, e1 in free_windows(a, day, instance.open, instance.close):
+            for s2, e2 in free_windows(b, day, instance.open, instance.close):
+                longest = max(longest, min(e1, e2) - max(s1, s2))
+    return longest
+
+
 def covers(windows: list[Interval], start: int, end: int) -> bool:
     """Whether one merged window holds the whole of ``[start, end)``."""
     return any(s <= start and end <= e for s, e in windows)

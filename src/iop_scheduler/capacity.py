@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .api import solve
+from .candidates import free_windows, longest_overlap
 from .changes import add_clients
 from .domain import Availability, Instance, Timetable
 from .errors import InputError
 from .result import Status
-from .times import Day
 from .validator import validate
 
 
@@ -132,24 +132,13 @@ class CapacityReport:
         return [p for p in self.probes if p.unknown]
 
 
-def _windows(avail: Availability | None, instance: Instance, day: Day) -> list[tuple[int, int]]:
-    """A day's windows clipped to program hours and merged."""
-    raw = [(instance.open, instance.close)] if avail is None else avail.get(day, [])
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(raw):
-        start, end = max(start, instance.open), min(end, instance.close)
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def open_minutes(avail: Availability | None, instance: Instance) -> int:
     """Minutes of an availability within program hours on program days."""
-    return sum(e - s for day in instance.days for s, e in _windows(avail, instance, day))
+    return sum(
+        e - s
+        for day in instance.days
+        for s, e in free_windows(avail, day, instance.open, instance.close)
+    )
 
 
 def clinician_cap_minutes(instance: Instance, clinician_id: str) -> int:
@@ -157,7 +146,8 @@ def clinician_cap_minutes(instance: Instance, clinician_id: str) -> int:
     clin = instance.clinician_by_id[clinician_id]
     total = 0
     for day in instance.days:
-        minutes = sum(e - s for s, e in _windows(clin.availability, instance, day))
+        windows = free_windows(clin.availability, day, instance.open, instance.close)
+        minutes = sum(e - s for s, e in windows)
         if clin.max_hours_per_day is not None:
             minutes = min(minutes, int(clin.max_hours_per_day * 60))
         total += minutes
@@ -188,21 +178,12 @@ def utilisation(
     return clinicians, rooms
 
 
-def _longest_overlap(week: Instance, a: Availability | None, b: Availability | None) -> int:
-    """The longest stretch of minutes, on any program day, inside both availabilities."""
-    longest = 0
-    for day in week.days:
-        for s1, e1 in _windows(a, week, day):
-            for s2, e2 in _windows(b, week, day):
-                longest = max(longest, min(e1, e2) - max(s1, s2))
-    return longest
-
-
 def unreachable_assignments(week: Instance, existing: set[str]) -> list[str]:
     """New clients (not in ``existing``) whose assigned clinician is never free with them.
 
-    Such a client falls short whatever the staffing: `changes.add_clients` spreads assigned
-    clinicians by caseload, not by availability.
+    Such a client falls short whatever the staffing. `changes.add_clients` only assigns
+    clinicians free with the client, but `with_clinician_copy` re-spreads the caseload
+    without looking at availability.
     """
     found = []
     for client in week.clients:
@@ -211,7 +192,7 @@ def unreachable_assignments(week: Instance, existing: set[str]) -> list[str]:
         for type_id, clin_id in client.assigned_clinicians.items():
             clin = week.clinician_by_id[clin_id]
             need = week.type_by_id[type_id].duration_minutes
-            if _longest_overlap(week, client.availability, clin.availability) < need:
+            if longest_overlap(week, client.availability, clin.availability) < need:
                 found.append(
                     f"{client.id} is assigned {clin_id} for {type_id}, but they are never "
                     f"available together for {need} minutes"
@@ -229,8 +210,10 @@ def _fresh_id(taken: set[str], base: str) -> str:
 def _share_caseload(data: dict[str, Any], existing: set[str], original: str, copy: str) -> None:
     """Spread the new clients' assigned clinicians again, the copy taking its share.
 
-    The same rule as `changes.add_clients` (least loaded first, over the clinicians who
-    carry that type's caseload), with the copy carrying the types the original carries.
+    Least loaded first, over the clinicians who carry that type's caseload, with the copy
+    carrying the types the original carries. Unlike `changes.add_clients` it does not check
+    that the clinician is free with the client; `unreachable_assignments` reports where
+    that matters.
     """
     load: Counter[tuple[str, str]] = Counter()
     for client in data["clients"]:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 
-from .candidates import can_lead, free_windows
+from .candidates import can_lead, longest_overlap
 from .domain import Client, Clinician, Instance, Room, StrictModel, Window
 from .errors import InputError
 from .io import describe_validation_error, load_model
@@ -336,17 +336,6 @@ def _dump_availability(avail: dict[Day, Any]) -> dict[str, list[list[str]]]:
     }
 
 
-def _overlaps_for(instance: Instance, clinician_id: str, client: Client, minutes: int) -> bool:
-    """Whether a clinician is free with a client for a whole session on some program day."""
-    clinician = instance.clinician_by_id[clinician_id]
-    for day in instance.days:
-        for a, b in free_windows(clinician.availability, day, instance.open, instance.close):
-            for c, d in free_windows(client.availability, day, instance.open, instance.close):
-                if min(b, d) - max(a, c) >= minutes:
-                    return True
-    return False
-
-
 def add_clients(
     instance: Instance, track: str, count: int, seed: int = 0, *, where: str = "add_clients"
 ) -> Instance:
@@ -388,7 +377,10 @@ def add_clients(
                 k
                 for k in sorted(instance.clinician_by_id)
                 if can_lead(instance, k, instance.type_by_id[type_id])
-                and _overlaps_for(instance, k, template, duration)
+                and longest_overlap(
+                    instance, template.availability, instance.clinician_by_id[k].availability
+                )
+                >= duration
             ]
             carrying = [k for k in able if (type_id, k) in load]
             pool = carrying or able or [template.assigned_clinicians[type_id]]
