@@ -15,7 +15,12 @@ from click.testing import CliRunner
 
 from helpers import base_dict, client, clinician
 from iop_scheduler import Instance, solve, validate
-from iop_scheduler.capacity import find_capacity, render_report, with_clinician_copy
+from iop_scheduler.capacity import (
+    find_capacity,
+    render_report,
+    unreachable_assignments,
+    with_clinician_copy,
+)
 from iop_scheduler.changes import add_clients
 from iop_scheduler.cli import cli
 
@@ -59,9 +64,7 @@ def brute_force(week: Instance, track: str, limit: int = 10) -> int | None:
         (2, 1, ("room", "office")),  # 3 office hours for 4 clients at +2
     ],
 )
-def test_capacity_matches_brute_force_and_names_the_binding_resource(
-    clinicians, offices, binds
-):
+def test_capacity_matches_brute_force_and_names_the_binding_resource(clinicians, offices, binds):
     week = clinic(clinicians, offices)
     expected = brute_force(week, "sud")
     assert expected == 1  # 3 sessions in the morning, 2 clients already: room for one more
@@ -132,6 +135,40 @@ def test_the_clinician_copy_takes_a_share_of_the_new_assigned_clients():
     # Old clients keep their therapist; new ones go to the least loaded of cl1, cl2 and the
     # copy (ties by id): the copy (0 clients), cl1 (1), then the copy again (1, before cl2).
     assert assigned == ["cl1", "cl2", "cl1-extra", "cl1", "cl1-extra"]
+
+
+def test_the_clinician_copy_spreads_new_clients_only_to_clinicians_free_with_them():
+    early = {"mon": [["09:00", "10:00"]]}
+    late = {"mon": [["10:00", "12:00"]]}
+    data = base_dict(
+        clinicians=[clinician("cl1"), clinician("cl2", availability=early)],
+        clients=[
+            client("c1", track="sud", requires={"ind": 1}, assigned_clinicians={"ind": "cl1"}),
+            client(
+                "c2",
+                track="sud",
+                requires={"ind": 1},
+                assigned_clinicians={"ind": "cl2"},
+                availability=early,
+            ),
+            *(
+                client(
+                    f"n{i}",
+                    track="sud",
+                    requires={"ind": 1},
+                    assigned_clinicians={"ind": "cl1"},
+                    availability=late,
+                )
+                for i in range(1, 5)
+            ),
+        ],
+    )
+    grown = Instance.model_validate(data)
+    relaxed, ident = with_clinician_copy(grown, "cl1", {"c1", "c2"})
+    assigned = [c.assigned_clinicians["ind"] for c in relaxed.clients]
+    # cl2 is the least loaded for the fourth new client, but never free with them.
+    assert assigned == ["cl1", "cl2", "cl1-extra", "cl1", "cl1-extra", "cl1"]
+    assert unreachable_assignments(relaxed, {"c1", "c2"}) == []
 
 
 def run(*args: Any) -> Any:

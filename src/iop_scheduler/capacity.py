@@ -34,11 +34,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from .api import solve
 from .candidates import free_windows, longest_overlap
-from .changes import add_clients
+from .changes import add_clients, choose_clinician
 from .domain import Availability, Instance, Timetable
 from .errors import InputError
 from .result import Status
@@ -181,9 +180,9 @@ def utilisation(
 def unreachable_assignments(week: Instance, existing: set[str]) -> list[str]:
     """New clients (not in ``existing``) whose assigned clinician is never free with them.
 
-    Such a client falls short whatever the staffing. `changes.add_clients` only assigns
-    clinicians free with the client, but `with_clinician_copy` re-spreads the caseload
-    without looking at availability.
+    Such a client falls short whatever the staffing. `changes.add_clients` and
+    `with_clinician_copy` assign only clinicians free with the client when one exists, so
+    this names the clients for whom none does.
     """
     found = []
     for client in week.clients:
@@ -207,37 +206,30 @@ def _fresh_id(taken: set[str], base: str) -> str:
     return ident
 
 
-def _share_caseload(data: dict[str, Any], existing: set[str], original: str, copy: str) -> None:
-    """Spread the new clients' assigned clinicians again, the copy taking its share.
+def _share_caseload(week: Instance, existing: set[str], original: str, copy: str) -> Instance:
+    """The week with the new clients' assigned clinicians spread again, the copy included.
 
-    Least loaded first, over the clinicians who carry that type's caseload, with the copy
-    carrying the types the original carries. Unlike `changes.add_clients` it does not check
-    that the clinician is free with the client; `unreachable_assignments` reports where
-    that matters.
+    The same rule as `changes.add_clients` (free with the client, least loaded, caseload
+    carriers first), counting the caseload of the clients in ``existing``; the copy carries
+    the types the original carries.
     """
-    load: Counter[tuple[str, str]] = Counter()
-    for client in data["clients"]:
-        if client["id"] in existing:
-            for type_id, clin_id in client["assigned_clinicians"].items():
-                load[(type_id, clin_id)] += 1
-    pools: dict[str, set[str]] = {}
-    for type_id, clin_id in load:
-        pools.setdefault(type_id, set()).add(clin_id)
-    for pool in pools.values():
-        if original in pool:
-            pool.add(copy)
-    for client in data["clients"]:
-        if client["id"] in existing:
+    load: dict[tuple[str, str], int] = {}
+    for client in week.clients:
+        if client.id in existing:
+            for type_id, clin_id in client.assigned_clinicians.items():
+                load[(type_id, clin_id)] = load.get((type_id, clin_id), 0) + 1
+    for type_id, clin_id in list(load):
+        if clin_id == original:
+            load.setdefault((type_id, copy), 0)
+    data = week.model_dump(mode="json")
+    for client, dumped in zip(week.clients, data["clients"], strict=True):
+        if client.id in existing:
             continue
-        for type_id in client["assigned_clinicians"]:
-            chosen = None
-            for clin_id in sorted(pools.get(type_id, ())):
-                if chosen is None or load[(type_id, clin_id)] < load[(type_id, chosen)]:
-                    chosen = clin_id
-            if chosen is None:
-                continue
-            load[(type_id, chosen)] += 1
-            client["assigned_clinicians"][type_id] = chosen
+        for type_id, current in client.assigned_clinicians.items():
+            chosen = choose_clinician(week, type_id, client.availability, load, current)
+            load[(type_id, chosen)] = load.get((type_id, chosen), 0) + 1
+            dumped["assigned_clinicians"][type_id] = chosen
+    return Instance.model_validate(data)
 
 
 def with_clinician_copy(
@@ -249,8 +241,8 @@ def with_clinician_copy(
     ident = _fresh_id(set(week.clinician_by_id), clinician_id)
     copy = {**original, "id": ident, "name": f"{original['name'] or clinician_id} (extra)"}
     data["clinicians"].append(copy)
-    _share_caseload(data, existing, clinician_id, ident)
-    return Instance.model_validate(data), ident
+    staffed = _share_caseload(Instance.model_validate(data), existing, clinician_id, ident)
+    return staffed, ident
 
 
 def with_room_copy(week: Instance, room_id: str) -> tuple[Instance, str]:

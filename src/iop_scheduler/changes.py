@@ -336,6 +336,32 @@ def _dump_availability(avail: dict[Day, Any]) -> dict[str, list[list[str]]]:
     }
 
 
+def choose_clinician(
+    instance: Instance,
+    type_id: str,
+    availability: Any,
+    load: dict[tuple[str, str], int],
+    fallback: str,
+) -> str:
+    """The clinician to assign a new client for a type: free with them, least loaded.
+
+    Among clinicians who can lead the type and share a whole session's worth of time with
+    the client, those already carrying a caseload of the type (a key in ``load``) come
+    first, then the least loaded, then by id. ``fallback`` when nobody qualifies.
+    """
+    duration = instance.type_by_id[type_id].duration_minutes
+    able = [
+        k
+        for k in sorted(instance.clinician_by_id)
+        if can_lead(instance, k, instance.type_by_id[type_id])
+        and longest_overlap(instance, availability, instance.clinician_by_id[k].availability)
+        >= duration
+    ]
+    carrying = [k for k in able if (type_id, k) in load]
+    pool = carrying or able or [fallback]
+    return min(pool, key=lambda k: (load.get((type_id, k), 0), k))
+
+
 def add_clients(
     instance: Instance, track: str, count: int, seed: int = 0, *, where: str = "add_clients"
 ) -> Instance:
@@ -371,20 +397,8 @@ def add_clients(
         new["id"] = ident
         new["name"] = f"New client {number}"
         assigned = {}
-        for type_id in template.assigned_clinicians:
-            duration = instance.type_by_id[type_id].duration_minutes
-            able = [
-                k
-                for k in sorted(instance.clinician_by_id)
-                if can_lead(instance, k, instance.type_by_id[type_id])
-                and longest_overlap(
-                    instance, template.availability, instance.clinician_by_id[k].availability
-                )
-                >= duration
-            ]
-            carrying = [k for k in able if (type_id, k) in load]
-            pool = carrying or able or [template.assigned_clinicians[type_id]]
-            chosen = min(pool, key=lambda k: (load.get((type_id, k), 0), k))
+        for type_id, current in template.assigned_clinicians.items():
+            chosen = choose_clinician(instance, type_id, template.availability, load, current)
             load[(type_id, chosen)] = load.get((type_id, chosen), 0) + 1
             assigned[type_id] = chosen
         new["assigned_clinicians"] = assigned
