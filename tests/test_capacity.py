@@ -7,6 +7,10 @@ so each solve is proven optimal in a fraction of a second.
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import base_dict, client, clinician
-from iop_scheduler import Instance, solve, validate
+from iop_scheduler import Instance, load_instance, solve, validate
 from iop_scheduler.capacity import (
     find_capacity,
     render_report,
@@ -23,7 +27,9 @@ from iop_scheduler.capacity import (
 )
 from iop_scheduler.changes import add_clients
 from iop_scheduler.cli import cli
+from iop_scheduler.interrupt import ctrl_c_ends_the_run
 
+TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
 SOLVE = {"time_limit": 3.0, "workers": 1}
 
 
@@ -164,7 +170,7 @@ def test_the_clinician_copy_spreads_new_clients_only_to_clinicians_free_with_the
         ],
     )
     grown = Instance.model_validate(data)
-    relaxed, ident = with_clinician_copy(grown, "cl1", {"c1", "c2"})
+    relaxed, _ = with_clinician_copy(grown, "cl1", {"c1", "c2"})
     assigned = [c.assigned_clinicians["ind"] for c in relaxed.clients]
     # cl2 is the least loaded for the fourth new client, but never free with them.
     assert assigned == ["cl1", "cl2", "cl1-extra", "cl1", "cl1-extra", "cl1"]
@@ -222,3 +228,37 @@ def test_generated_client_gets_a_clinician_who_can_see_them():
     assert grown.clients[-1].assigned_clinicians == {"ind": "cl2"}
     report = find_capacity(week, "sud", max_added=1, seed=seed, relax=False, **SOLVE)
     assert report.unreachable == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT, a POSIX signal")
+def test_ctrl_c_ends_the_capacity_search_with_what_was_found(tmp_path):
+    command = [sys.executable, "-m", "iop_scheduler", "capacity", str(TINY), "--track",
+               "substance_use", "--time-limit", "120", "--workers", "1"]
+    started = time.monotonic()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("Adding"):
+            break
+    time.sleep(4)  # the first probe's search is under way
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=90)
+    assert time.monotonic() - started < 100, "the probes ran on after Ctrl-C"
+    assert "Stopped by Ctrl-C" in stdout, stdout + stderr
+    # The cut-short +0 week has no shortfall (tiny is well staffed): it proves +0 served.
+    assert "Capacity so far: at least 0 more substance_use clients." in stdout
+    assert proc.returncode == 0
+
+
+def test_a_solve_inside_a_stopped_run_returns_at_once():
+    """What replan, capacity and whatif rely on: after Ctrl-C no further search runs."""
+    week = load_instance(TINY)
+    with ctrl_c_ends_the_run() as run_state:
+        with ctrl_c_ends_the_run() as inner:
+            assert inner is run_state  # nested blocks share one state
+        run_state.stop()
+        started = time.monotonic()
+        result = solve(week, time_limit=60, workers=1)
+    assert time.monotonic() - started < 20
+    assert result.interrupted and result.status.has_timetable
+    assert validate(week, result.timetable) == []

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -237,3 +241,33 @@ def test_scheduler_runs_the_solves_on_a_dask_cluster(tmp_path, dask_cluster):
     assert rows["five hours a week"]["clients_under_served"] == "2"
     assert rows["base"]["clients_under_served"] == "0"
     assert rows["two more"]["valid"] == "yes"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT, a POSIX signal")
+@pytest.mark.parametrize("processes", [1, 2])
+def test_ctrl_c_ends_the_running_solves_and_skips_the_rest(tmp_path, processes):
+    """Ctrl-C (to the whole process group, as a terminal sends it) ends the command."""
+    scenario = TINY_SCENARIOS["scenarios"][0]
+    scenarios = write(
+        tmp_path / "scenarios.json",
+        {
+            "format": "iop-scenarios/1",
+            "scenarios": [{**scenario, "name": f"{scenario['name']} {i}"} for i in range(3)],
+        },
+    )
+    command = [sys.executable, "-m", "iop_scheduler", "whatif", str(TINY), str(scenarios),
+               "--time-limit", "120", "--processes", str(processes)]
+    started = time.monotonic()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("Solving the base"):
+            break
+    time.sleep(4 * processes)  # the solves are under way (spawned workers take longer)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=90)
+    assert time.monotonic() - started < 100, "the solves ran on after Ctrl-C"
+    assert proc.returncode == 0, stdout + stderr
+    skipped = stdout.count("not solved (stopped by Ctrl-C)")
+    assert skipped == 4 - processes, stdout

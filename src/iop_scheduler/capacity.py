@@ -40,6 +40,7 @@ from .candidates import free_windows, longest_overlap
 from .changes import add_clients, choose_clinician
 from .domain import Availability, Instance, Timetable
 from .errors import InputError
+from .interrupt import ctrl_c_ends_the_run, stopped_early
 from .result import Status
 from .validator import validate
 
@@ -119,6 +120,8 @@ class CapacityReport:
     rooms: list[Utilisation] = field(default_factory=list)
     #: Generated clients at the first unserved N who cannot meet their assigned clinician.
     unreachable: list[str] = field(default_factory=list)
+    #: Ctrl-C ended the search: the last probe was cut short and no further one ran.
+    stopped: bool = False
 
     @property
     def reached_max(self) -> bool:
@@ -291,8 +294,33 @@ def find_capacity(
     """The largest number of added clients of ``track`` served with no shortfall (see module).
 
     ``time_limit`` and ``workers`` apply to each solve; ``seed`` both generates the clients
-    and seeds the search. ``on_probe(label, probe)`` is called after each solve.
+    and seeds the search. ``on_probe(label, probe)`` is called after each solve. Ctrl-C
+    ends the probe that runs and the search: the report says what was found so far.
     """
+    with ctrl_c_ends_the_run():
+        return _find_capacity(
+            instance,
+            track,
+            max_added=max_added,
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            relax=relax,
+            on_probe=on_probe,
+        )
+
+
+def _find_capacity(
+    instance: Instance,
+    track: str,
+    *,
+    max_added: int = 50,
+    time_limit: float = 10.0,
+    workers: int = 0,
+    seed: int = 0,
+    relax: bool = True,
+    on_probe: Callable[[str, Probe], None] | None = None,
+) -> CapacityReport:
     check_track(instance, track)
     if max_added < 0:
         raise ValueError("max_added must be at least 0")
@@ -335,30 +363,22 @@ def find_capacity(
                 tables[n] = table
             if on_probe is not None:
                 on_probe(f"+{n}", probe)
+            if stopped_early():
+                raise _Stopped
         return probes[n].served
 
     added: int | None
-    first_unserved: int | None = None
-    if not served(0):
-        added, first_unserved = None, 0
-    else:
-        low, step = 0, 1
-        while low < max_added:
-            n = min(step, max_added)
-            if not served(n):
-                first_unserved = n
-                break
-            low, step = n, step * 2
-        if first_unserved is not None:
-            high = first_unserved
-            while high - low > 1:
-                middle = (low + high) // 2
-                if served(middle):
-                    low = middle
-                else:
-                    high = middle
-            first_unserved = high
-        added = low
+    first_unserved: int | None
+    try:
+        added, first_unserved = _bracket(served, max_added)
+    except _Stopped:
+        # The cut-short probe proves a week served but not one unserved.
+        done = order if order[-1].served else order[:-1]
+        found = [p.added for p in done if p.served]
+        added = max(found) if found else None
+        above = [p.added for p in done if not p.served and p.added > (added or 0)]
+        first_unserved = min(above) if above else None
+    stopped = stopped_early()
     report = CapacityReport(
         instance=instance.name,
         track=track,
@@ -369,29 +389,63 @@ def find_capacity(
         added=added,
         first_unserved=first_unserved,
         probes=order,
+        stopped=stopped,
     )
     if added is not None and added in tables:
         report.clinicians, report.rooms = utilisation(week_of(added), tables[added])
     if first_unserved is not None:
         report.unreachable = unreachable_assignments(week_of(first_unserved), existing)
-    if relax and first_unserved is not None:
+    if relax and first_unserved is not None and not stopped:
         failing = week_of(first_unserved)
         reference = tables.get(first_unserved) or tables.get(added if added is not None else -1)
         reference = reference or Timetable(instance=failing.name, status="feasible")
         clinicians, rooms = utilisation(failing, reference)
         for discipline, clin in _most_spare(clinicians).items():
+            if stopped_early():
+                break
             relaxed, ident = with_clinician_copy(failing, clin.id, existing)
             probe, _ = run(relaxed, first_unserved)
             report.relaxations.append(Relaxation("clinician", discipline, clin.id, ident, probe))
             if on_probe is not None:
                 on_probe(f"+{first_unserved} with {ident}", probe)
         for kind, room in _most_spare(rooms).items():
+            if stopped_early():
+                break
             relaxed, ident = with_room_copy(failing, room.id)
             probe, _ = run(relaxed, first_unserved)
             report.relaxations.append(Relaxation("room", kind, room.id, ident, probe))
             if on_probe is not None:
                 on_probe(f"+{first_unserved} with {ident}", probe)
+    report.stopped = stopped_early()
     return report
+
+
+class _Stopped(Exception):
+    """Ctrl-C was pressed during a probe: no further probe runs."""
+
+
+def _bracket(served: Callable[[int], bool], max_added: int) -> tuple[int | None, int | None]:
+    """The largest N served and the first N not served (doubling, then bisection)."""
+    if not served(0):
+        return None, 0
+    low, step = 0, 1
+    first_unserved = None
+    while low < max_added:
+        n = min(step, max_added)
+        if not served(n):
+            first_unserved = n
+            break
+        low, step = n, step * 2
+    if first_unserved is None:
+        return low, None
+    high = first_unserved
+    while high - low > 1:
+        middle = (low + high) // 2
+        if served(middle):
+            low = middle
+        else:
+            high = middle
+    return low, high
 
 
 # -- the report ----------------------------------------------------------------------------
@@ -430,7 +484,20 @@ def render_report(report: CapacityReport) -> str:
         lines.append(f"  +{probe.added:<4} {probe_text(probe)}")
     lines.append("")
     track = report.track
-    if report.added is None:
+    if report.stopped:
+        lines.append("Stopped by Ctrl-C: the last probe was cut short and counts only if served.")
+        if report.added is None:
+            lines.append("Capacity: unknown (no week was found served before the stop).")
+        else:
+            upper = (
+                f"; +{report.first_unserved} falls short"
+                if report.first_unserved is not None
+                else ""
+            )
+            lines.append(
+                f"Capacity so far: at least {_plural(report.added, f'more {track} client')}{upper}."
+            )
+    elif report.added is None:
         lines.append(
             "The week as it is already falls short: no client can be added without a shortfall."
         )
@@ -453,8 +520,8 @@ def render_report(report: CapacityReport) -> str:
     if report.unreachable:
         lines.append(
             f"Note: at +{report.first_unserved}, generated clients cannot meet their "
-            f"assigned clinician whatever the staffing (add_clients assigns by caseload, "
-            f"not availability):"
+            f"assigned clinician whatever the staffing (no clinician who leads that type "
+            f"is free with them):"
         )
         lines += [f"  {text}" for text in report.unreachable]
     if report.first_unserved is not None and report.relaxations:

@@ -9,6 +9,7 @@ from .api import solve_with
 from .changes import apply_changes
 from .diff import TimetableDiff, diff_timetables
 from .domain import Instance, Timetable
+from .interrupt import CtrlC, ctrl_c_ends_the_run
 from .options import SolveOptions
 from .result import Result, Status
 from .validator import validate
@@ -42,28 +43,9 @@ def replan(
     """
     week = apply_changes(instance, changes)
     settings = replace(options or SolveOptions(), previous=previous)
-    result = None
     if method == "cpsat":
-        # First a local re-plan: every client the changes do not touch keeps their week
-        # exactly; only if that is impossible (or finds nothing in time) re-plan everyone.
-        started = time.monotonic()
-        affected = affected_clients(week, previous)
-        kept = frozenset(c.id for c in week.clients) - affected
-        if kept:
-            local = solve_with(
-                week, replace(settings, keep_clients=kept, time_limit=settings.time_limit * 0.5)
-            )
-            if local.status.has_timetable:
-                # Its bound holds only with the other clients frozen: it proves nothing
-                # about the week itself, so the local re-plan reports no bound.
-                local.status = Status.FEASIBLE
-                local.bound = None
-                local.timetable.status = "feasible"
-                local.timetable.bound = None
-                result = local
-        if result is None:
-            left = max(1.0, settings.time_limit - (time.monotonic() - started))
-            result = solve_with(week, replace(settings, time_limit=left), method=method)
+        with ctrl_c_ends_the_run() as ctrl_c:
+            result = _local_then_full(week, previous, settings, ctrl_c)
     else:
         result = solve_with(week, settings, method=method)
     delta = diff_timetables(previous, result.timetable) if result.status.has_timetable else None
@@ -108,3 +90,30 @@ def affected_clients(week: Instance, previous: Timetable) -> frozenset[str]:
     dropped = [s for s in previous.sessions if s.id not in by_session]
     touched.update(c for s in dropped for c in s.clients)
     return frozenset(touched & enrolled)
+
+
+def _local_then_full(
+    week: Instance, previous: Timetable, settings: SolveOptions, ctrl_c: CtrlC
+) -> Result:
+    """A local re-plan in half the time; everyone re-planned only if it finds nothing.
+
+    After Ctrl-C the full re-plan does not start: the local re-plan's answer stands.
+    """
+    started = time.monotonic()
+    affected = affected_clients(week, previous)
+    kept = frozenset(c.id for c in week.clients) - affected
+    if kept:
+        local = solve_with(
+            week, replace(settings, keep_clients=kept, time_limit=settings.time_limit * 0.5)
+        )
+        if local.status.has_timetable:
+            # Its bound holds only with the other clients frozen: it proves nothing
+            # about the week itself, so the local re-plan reports no bound.
+            local.status = Status.FEASIBLE
+            local.bound = None
+            local.timetable.status = "feasible"
+            local.timetable.bound = None
+        if local.status.has_timetable or ctrl_c.pressed.is_set():
+            return local
+    left = max(1.0, settings.time_limit - (time.monotonic() - started))
+    return solve_with(week, replace(settings, time_limit=left))

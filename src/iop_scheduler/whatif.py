@@ -24,8 +24,9 @@ import csv
 import io
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
@@ -35,6 +36,7 @@ from typing import Any
 from .changes import Scenario, Scenarios, apply_scenario
 from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
+from .interrupt import ctrl_c_ends_the_run, stopped_early
 from .io import write_bytes_atomic, write_text_atomic
 from .result import TERM_NAMES, PenaltyTerm, Status
 
@@ -88,6 +90,8 @@ class ScenarioOutcome:
     solve_seconds: float = 0.0
     #: The timetable found (None: no timetable).
     timetable: Timetable | None = None
+    #: Not solved: Ctrl-C ended the run before this solve started.
+    skipped: bool = False
 
     @property
     def has_timetable(self) -> bool:
@@ -251,25 +255,91 @@ def run_solves(
     """Run solve jobs locally (spawned processes) or on a Dask cluster; results in job order."""
     if scheduler is not None:
         return _run_dask(jobs, scheduler, on_done)
+    with ctrl_c_ends_the_run():
+        return _run_local(jobs, processes, on_done)
+
+
+def _skipped(job: SolveJob) -> ScenarioOutcome:
+    """The outcome of a job that Ctrl-C kept from running."""
+    clients = len(job.week.get("clients", []))
+    return ScenarioOutcome(job.name, Status.UNKNOWN, clients, valid=None, skipped=True)
+
+
+#: In a worker process: set once Ctrl-C was seen there or the parent saw it.
+_worker_stopped = False
+_parent_stopped: Any = None
+
+
+def _init_worker(parent_stopped: Any) -> None:
+    """A worker process notes Ctrl-C between solves; during a solve, the solve stops on it."""
+    global _parent_stopped
+    _parent_stopped = parent_stopped
+
+    def note(signum: int, frame: object) -> None:
+        global _worker_stopped
+        _worker_stopped = True
+
+    signal.signal(signal.SIGINT, note)
+
+
+def _solve_in_worker(job: SolveJob) -> ScenarioOutcome:
+    """`solve_job`, skipped once Ctrl-C was pressed (here or in the parent)."""
+    global _worker_stopped
+    if _worker_stopped or (_parent_stopped is not None and _parent_stopped.is_set()):
+        return _skipped(job)
+    with ctrl_c_ends_the_run() as ctrl_c:
+        outcome = solve_job(job)
+    _worker_stopped = _worker_stopped or ctrl_c.pressed.is_set()
+    return outcome
+
+
+def _run_local(
+    jobs: Sequence[SolveJob],
+    processes: int | None,
+    on_done: Callable[[ScenarioOutcome], None] | None,
+) -> list[ScenarioOutcome]:
+    """Run jobs here or in spawned processes, results in job order.
+
+    After Ctrl-C, running solves end early with their best week and jobs not yet started
+    are skipped.
+    """
     count = min(processes or default_processes(), len(jobs))
     if count <= 1:
         # One process: solve here, sparing the start-up of a worker process.
         outcomes = []
         for job in jobs:
-            outcomes.append(solve_job(job))
+            outcomes.append(_skipped(job) if stopped_early() else solve_job(job))
             if on_done is not None:
                 on_done(outcomes[-1])
         return outcomes
     # Spawned (not forked) workers: OR-Tools' threads do not survive a fork.
     context = multiprocessing.get_context("spawn")
     results: dict[int, ScenarioOutcome] = {}
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        futures = {pool.submit(solve_job, job): i for i, job in enumerate(jobs)}
+    parent_stopped = context.Event()
+    with ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(parent_stopped,),
+    ) as pool:
+        futures = {pool.submit(_solve_in_worker, job): i for i, job in enumerate(jobs)}
+        pending = set(futures)
         try:
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if on_done is not None:
-                    on_done(results[futures[future]])
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = futures[future]
+                    results[index] = (
+                        _skipped(jobs[index]) if future.cancelled() else future.result()
+                    )
+                    if on_done is not None:
+                        on_done(results[index])
+                if stopped_early():
+                    # A terminal's Ctrl-C reaches the workers too: running solves end
+                    # with their best week; queued ones never start.
+                    parent_stopped.set()
+                    for future in pending:
+                        future.cancel()
         except BrokenProcessPool as err:
             raise RuntimeError(
                 "a solver process stopped abruptly; a script that runs what-if solves in "
@@ -434,6 +504,9 @@ def comparison_notes(outcomes: Sequence[ScenarioOutcome], *, limit: int = 8) -> 
     """Who falls short in each scenario, and which solves found no timetable or broke rules."""
     notes: list[str] = []
     for outcome in outcomes:
+        if outcome.skipped:
+            notes.append(f"{outcome.name}: not solved (stopped by Ctrl-C)")
+            continue
         if not outcome.has_timetable:
             notes.append(
                 f"{outcome.name}: no timetable ({outcome.status.value}); a longer "

@@ -65,6 +65,7 @@ def capacity_command(
     clinician of each discipline, one room of each kind) to show what binds first; the
     utilisation of every clinician and room at the largest N served closes the report.
 
+    Ctrl-C ends the search and reports what was proved so far (a second Ctrl-C aborts).
     Exit status: 0 when a capacity was found, 1 when the week as it is already falls
     short, 2 on bad input.
 

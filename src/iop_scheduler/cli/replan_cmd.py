@@ -62,8 +62,9 @@ def replan_command(
 
     Applies the changes, keeps as much of the previous timetable as the changes allow (each
     attendance dropped costs change_from_previous), and prints who moves where, which
-    sessions changed leader, room or time, and which clients are affected. Exit status:
-    0 a valid new timetable, 1 none, 2 bad input.
+    sessions changed leader, room or time, and which clients are affected. Ctrl-C keeps
+    the best week found so far (a second Ctrl-C aborts). Exit status: 0 a valid new
+    timetable, 1 none, 2 bad input.
 
     \b
     Example:

@@ -74,8 +74,9 @@ def whatif_command(
     the penalty and each term, staff hours, clients under-served, shortfall hours and
     solve time; a scenario's cell carries its difference to the base in parentheses.
 
-    Exit status: 0 when the comparison ran, 1 when a solver timetable breaks a rule
-    (a bug to report), 2 on bad input.
+    Ctrl-C ends the running solves with their best week and skips the scenarios not yet
+    started (a second Ctrl-C aborts). Exit status: 0 when the comparison ran, 1 when a
+    solver timetable breaks a rule (a bug to report), 2 on bad input.
 
     \b
     Examples:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import socket
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from ortools.sat.python import cp_model
 
 from ..candidates import build_candidates
 from ..diagnose import diagnose
 from ..domain import Instance, Timetable
+from ..interrupt import CtrlC, ctrl_c_ends_the_run
 from ..options import DTIME_PER_SECOND, SolveOptions
 from ..result import ModelStats, PenaltyTerm, ProgressPoint, Result, Status
 from ..scoring import scored_timetable
@@ -119,83 +115,16 @@ def apply_parameters(params: object, overrides: dict[str, object]) -> None:
             setattr(params, name, value)
 
 
-class _CtrlC:
-    """What Ctrl-C did to this run: `pressed`, and the running search told to stop."""
-
-    def __init__(self) -> None:
-        self.pressed = threading.Event()
-        self.solver: cp_model.CpSolver | None = None
-
-    def stop(self) -> None:
-        self.pressed.set()
-        if self.solver is not None:
-            self.solver.stop_search()
-
-
-@contextmanager
-def _ctrl_c_ends_the_run() -> Iterator[_CtrlC]:
-    """Ctrl-C ends the run with the best week so far; a second Ctrl-C aborts.
-
-    Python runs signal handlers only between bytecodes of the main thread, which is inside
-    CP-SAT during the search, and CP-SAT's own SIGINT catching misses presses that come
-    between its solves (greedy week, model build, hint completion). So the signal is also
-    written to a socket (`signal.set_wakeup_fd`) that a watcher thread reads at once: it
-    stops the search if one runs, and otherwise the search is skipped and the hint (the
-    greedy week) is returned. Only the main thread may handle signals; elsewhere (a Dask
-    worker thread, say) nothing changes.
-    """
-    ctrl_c = _CtrlC()
-    if threading.current_thread() is not threading.main_thread():
-        yield ctrl_c
-        return
-    presses = 0
-
-    def on_ctrl_c(signum: int, frame: object) -> None:
-        nonlocal presses
-        presses += 1
-        ctrl_c.stop()
-        if presses > 1:
-            raise KeyboardInterrupt
-
-    reader, writer = socket.socketpair()
-    writer.setblocking(False)
-    reader.settimeout(0.1)
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set():
-            try:
-                data = reader.recv(64)
-            except (TimeoutError, OSError):
-                continue
-            if signal.SIGINT in data:
-                ctrl_c.stop()
-
-    before = signal.signal(signal.SIGINT, on_ctrl_c)
-    old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    watcher = threading.Thread(target=watch, name="iop-ctrl-c", daemon=True)
-    watcher.start()
-    try:
-        yield ctrl_c
-    finally:
-        signal.set_wakeup_fd(old_fd)
-        signal.signal(signal.SIGINT, before)
-        done.set()
-        watcher.join()
-        reader.close()
-        writer.close()
-
-
 def solve_cpsat(
     instance: Instance, options: SolveOptions, *, started: float | None = None
 ) -> Result:
     """Build the pool model, solve it within the time limit and place clients into copies."""
-    with _ctrl_c_ends_the_run() as ctrl_c:
+    with ctrl_c_ends_the_run() as ctrl_c:
         return _solve_cpsat(instance, options, started, ctrl_c)
 
 
 def _solve_cpsat(
-    instance: Instance, options: SolveOptions, started: float | None, ctrl_c: _CtrlC
+    instance: Instance, options: SolveOptions, started: float | None, ctrl_c: CtrlC
 ) -> Result:
     started = time.monotonic() if started is None else started
     candidates = build_candidates(instance)
@@ -259,12 +188,12 @@ def _solve_cpsat(
         solver.log_callback = options.log_callback or (lambda line: print(line, file=sys.stderr))
     progress = _Progress(started, options, tm.objective_scale)
     solver.best_bound_callback = progress.on_bound
-    params.catch_sigint_signal = False  # `_ctrl_c_ends_the_run` stops the search instead
-    ctrl_c.solver = solver
-    if ctrl_c.pressed.is_set():  # pressed while building: return the hint (or nothing) at once
+    params.catch_sigint_signal = False  # `ctrl_c_ends_the_run` stops the search instead
+    if ctrl_c.pressed.is_set():  # pressed before the search: return the hint (or nothing)
         params.max_time_in_seconds = 0.0
     solve_started = time.monotonic()
-    code = solver.solve(tm.model, progress)
+    with ctrl_c.stopping(solver.stop_search):
+        code = solver.solve(tm.model, progress)
     solve_seconds = time.monotonic() - solve_started
     status = _STATUS.get(code)
     if status is None:
