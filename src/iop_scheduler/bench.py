@@ -64,6 +64,7 @@ class Variant:
     greedy_hint: bool = True
     objective_bounds: bool = True
     copy_link: bool = False
+    lns_after_bound: bool = True
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
@@ -146,6 +147,7 @@ def _run_one(args: tuple[str, str, dict[str, Any], int, float, int]) -> dict[str
         model=ModelSettings(
             objective_bounds=variant.objective_bounds,
             copy_link=variant.copy_link,
+            lns_after_bound=variant.lns_after_bound,
             parameters=variant.parameters,
         ),
     )

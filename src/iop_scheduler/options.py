@@ -26,6 +26,9 @@ class ModelSettings:
     #: default: with the seat-demand bounds it no longer moved the bound or the penalty on
     #: the samples (benchmarks/levers) and it adds a constraint per attendance option.
     copy_link: bool = False
+    #: Once the bound stops moving, go on with local search on every worker (the bound
+    #: reported is the first phase's). Not in reproducible mode.
+    lns_after_bound: bool = True
     #: CP-SAT parameters set after the default portfolio, e.g. {"linearization_level": 2}.
     parameters: dict[str, Any] = field(default_factory=dict)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ortools.sat.python import cp_model
 
@@ -38,6 +41,9 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.options = options
         self.history: list[ProgressPoint] = []
         self.best_bound: int | None = None
+        #: When the bound last moved (time.monotonic()), and whether a timetable was found.
+        self.last_bound_at = started
+        self.has_solution = False
 
     def _record(self, penalty: int | None, bound: int | None) -> None:
         point = ProgressPoint(time.monotonic() - self.started, penalty, bound)
@@ -49,12 +55,19 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         """A lower bound on the penalty from a bound on scale × penalty + tie-break."""
         return math.ceil((objective_bound - (self.scale - 1) - 1e-6) / self.scale)
 
+    def best_bound_or(self, default: int) -> int:
+        """The best bound proven so far, or ``default``."""
+        return default if self.best_bound is None else self.best_bound
+
     def on_solution_callback(self) -> None:
-        bound = self.penalty_bound(self.best_objective_bound)
+        self.has_solution = True
+        # A later local-search-only phase proves no bound of its own: keep the best one.
+        bound = max(self.penalty_bound(self.best_objective_bound), self.best_bound_or(0))
         self._record(round(self.objective_value) // self.scale, bound)
 
     def on_bound(self, bound: float) -> None:
         self.best_bound = self.penalty_bound(bound)
+        self.last_bound_at = time.monotonic()
         last = next((p.penalty for p in reversed(self.history) if p.penalty is not None), None)
         self._record(last, self.best_bound)
 
@@ -113,6 +126,86 @@ def apply_parameters(params: object, overrides: dict[str, object]) -> None:
             field.extend(value)
         else:
             setattr(params, name, value)
+
+
+#: The first phase runs for at least this share of the search time, and then until its
+#: bound has not moved for BOUND_STALL_SHARE of it (at least BOUND_STALL_MIN_SECONDS); then
+#: a local-search-only phase takes over (see `_improve_by_lns`). The bound sometimes
+#: moves again after a 10 s pause on the small sample, hence the minimum share.
+BOUND_PHASE_MIN_SHARE = 0.25
+BOUND_STALL_SHARE = 0.1
+BOUND_STALL_MIN_SECONDS = 5.0
+
+
+@contextmanager
+def _stop_when_bound_stalls(
+    solver: cp_model.CpSolver, progress: _Progress, seconds: float, enabled: bool
+) -> Iterator[threading.Event]:
+    """Stop the search once it has a timetable and its bound has stopped moving.
+
+    With two workers, one runs the max-LP bound search and one the local searches. On the
+    samples the bound stops moving after 10-15 s (benchmarks/README, "Bound workers"), and
+    from then on half the machine proves nothing. The event tells the caller to go on
+    with local search only.
+    """
+    stalled = threading.Event()
+    if not enabled:
+        yield stalled
+        return
+    patience = max(BOUND_STALL_MIN_SECONDS, BOUND_STALL_SHARE * seconds)
+    started = time.monotonic()
+    progress.last_bound_at = started
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.25):
+            now = time.monotonic()
+            if (
+                progress.has_solution
+                and now - started >= max(patience, BOUND_PHASE_MIN_SHARE * seconds)
+                and now - progress.last_bound_at >= patience
+            ):
+                stalled.set()
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, name="iop-bound-stall", daemon=True)
+    watcher.start()
+    try:
+        yield stalled
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _improve_by_lns(
+    tm: TimetableModel,
+    first: cp_model.CpSolver,
+    seconds: float,
+    progress: _Progress,
+    ctrl_c: CtrlC,
+) -> cp_model.CpSolver:
+    """Go on from the first phase's best timetable with local search on every worker.
+
+    Returns the solver holding the better timetable (the first one if this finds none).
+    """
+    solution = list(first.response_proto.solution)
+    tm.model.clear_hints()
+    hint = tm.model.proto.solution_hint
+    hint.vars.extend(range(len(solution)))
+    hint.values.extend(solution)
+    solver = cp_model.CpSolver()
+    solver.parameters.copy_from(first.parameters)
+    solver.parameters.use_lns_only = True
+    solver.parameters.max_time_in_seconds = seconds
+    solver.log_callback = first.log_callback
+    with ctrl_c.stopping(solver.stop_search):
+        code = solver.solve(tm.model, progress)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return first
+    if solver.objective_value > first.objective_value:
+        return first
+    return solver
 
 
 def solve_cpsat(
@@ -192,8 +285,18 @@ def _solve_cpsat(
     if ctrl_c.pressed.is_set():  # pressed before the search: return the hint (or nothing)
         params.max_time_in_seconds = 0.0
     solve_started = time.monotonic()
-    with ctrl_c.stopping(solver.stop_search):
+    lns_after_bound = options.model.lns_after_bound and not options.reproducible
+    with (
+        ctrl_c.stopping(solver.stop_search),
+        _stop_when_bound_stalls(solver, progress, remaining, lns_after_bound) as stalled,
+    ):
         code = solver.solve(tm.model, progress)
+    bound_solver = solver  # the proven bound is the first phase's
+    left = options.time_limit - (time.monotonic() - started)
+    if stalled.is_set() and code == cp_model.FEASIBLE and not ctrl_c.pressed.is_set() and left > 1:
+        solver = _improve_by_lns(tm, solver, left, progress, ctrl_c)
+        if round(solver.objective_value) // tm.objective_scale <= progress.best_bound_or(-1):
+            code = cp_model.OPTIMAL  # the local search reached the proven bound
     solve_seconds = time.monotonic() - solve_started
     status = _STATUS.get(code)
     if status is None:
@@ -213,7 +316,7 @@ def _solve_cpsat(
         timetable, terms = scored_timetable(
             instance,
             sessions,
-            bound=progress.penalty_bound(solver.best_objective_bound),
+            bound=progress.penalty_bound(bound_solver.best_objective_bound),
             previous=options.previous,
             allow_shortfalls=options.allow_shortfalls,
         )

@@ -1,0 +1,58 @@
+"""The two-phase search: once the bound stalls, local search takes over every worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import check_timetable
+from iop_scheduler import load_instance
+from iop_scheduler.api import solve_with
+from iop_scheduler.cpsat import solve as cpsat_solve
+from iop_scheduler.options import ModelSettings, SolveOptions
+
+TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
+
+
+def searches(lns_after_bound: bool) -> tuple[list[str], object]:
+    """Solve tiny for 8 s with the search log captured; the log lines and the result."""
+    lines: list[str] = []
+    options = SolveOptions(
+        time_limit=8,
+        workers=2,
+        log=True,
+        log_callback=lines.append,
+        model=ModelSettings(lns_after_bound=lns_after_bound),
+    )
+    week = load_instance(TINY)
+    result = solve_with(week, options)
+    assert result.status.has_timetable
+    assert result.penalty == check_timetable(week, result.timetable)
+    assert result.bound is not None and result.bound <= result.penalty
+    return lines, result
+
+
+@pytest.fixture
+def impatient(monkeypatch):
+    """A bound that has not moved for half a second counts as stalled."""
+    monkeypatch.setattr(cpsat_solve, "BOUND_STALL_MIN_SECONDS", 0.5)
+    monkeypatch.setattr(cpsat_solve, "BOUND_STALL_SHARE", 0.0)
+    monkeypatch.setattr(cpsat_solve, "BOUND_PHASE_MIN_SHARE", 0.0)
+
+
+def test_local_search_takes_over_once_the_bound_stalls(impatient):
+    lines, result = searches(lns_after_bound=True)
+    starts = [line for line in lines if line.startswith("Starting CP-SAT solver")]
+    assert len(starts) == 2, "the local-search phase did not start"
+    assert any("use_lns_only: true" in line for line in lines)
+    # It starts from the first phase's best week, so it can only improve on it.
+    second = lines[lines.index(starts[1]) :]
+    assert any("The solution hint is complete and is feasible" in line for line in second)
+    # The bound the first phase proved is kept, not the second phase's trivial one.
+    assert result.bound > 0
+
+
+def test_one_phase_when_switched_off(impatient):
+    lines, _ = searches(lns_after_bound=False)
+    assert sum(line.startswith("Starting CP-SAT solver") for line in lines) == 1
