@@ -41,7 +41,13 @@ def impatient(monkeypatch):
     monkeypatch.setattr(cpsat_solve, "BOUND_PHASE_MIN_SHARE", 0.0)
 
 
-def test_local_search_takes_over_once_the_bound_stalls(impatient):
+@pytest.fixture
+def any_size(monkeypatch):
+    """Two phases even on the tiny week (by default only large models get them)."""
+    monkeypatch.setattr(cpsat_solve, "LNS_PHASE_MIN_VARIABLES", 0)
+
+
+def test_local_search_takes_over_once_the_bound_stalls(impatient, any_size):
     lines, result = searches(lns_after_bound=True)
     starts = [line for line in lines if line.startswith("Starting CP-SAT solver")]
     assert len(starts) == 2, "the local-search phase did not start"
@@ -53,6 +59,12 @@ def test_local_search_takes_over_once_the_bound_stalls(impatient):
     assert result.bound > 0
 
 
-def test_one_phase_when_switched_off(impatient):
+def test_one_phase_when_switched_off(impatient, any_size):
     lines, _ = searches(lns_after_bound=False)
+    assert sum(line.startswith("Starting CP-SAT solver") for line in lines) == 1
+
+
+def test_one_phase_on_small_models(impatient):
+    """The tiny week's model is far below the size where the bound search stalls."""
+    lines, _ = searches(lns_after_bound=True)
     assert sum(line.startswith("Starting CP-SAT solver") for line in lines) == 1

@@ -280,6 +280,7 @@ def check_track(instance: Instance, track: str) -> None:
         )
 
 
+@ctrl_c_ends_the_run()
 def find_capacity(
     instance: Instance,
     track: str,
@@ -297,30 +298,6 @@ def find_capacity(
     and seeds the search. ``on_probe(label, probe)`` is called after each solve. Ctrl-C
     ends the probe that runs and the search: the report says what was found so far.
     """
-    with ctrl_c_ends_the_run():
-        return _find_capacity(
-            instance,
-            track,
-            max_added=max_added,
-            time_limit=time_limit,
-            workers=workers,
-            seed=seed,
-            relax=relax,
-            on_probe=on_probe,
-        )
-
-
-def _find_capacity(
-    instance: Instance,
-    track: str,
-    *,
-    max_added: int = 50,
-    time_limit: float = 10.0,
-    workers: int = 0,
-    seed: int = 0,
-    relax: bool = True,
-    on_probe: Callable[[str, Probe], None] | None = None,
-) -> CapacityReport:
     check_track(instance, track)
     if max_added < 0:
         raise ValueError("max_added must be at least 0")

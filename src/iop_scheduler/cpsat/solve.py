@@ -135,6 +135,10 @@ def apply_parameters(params: object, overrides: dict[str, object]) -> None:
 BOUND_PHASE_MIN_SHARE = 0.25
 BOUND_STALL_SHARE = 0.1
 BOUND_STALL_MIN_SECONDS = 5.0
+#: Models with fewer variables keep one phase: there the bound search still closes gaps
+#: after long still spells (the 6-client ladder clinic is proven optimal in 15-28 s, and
+#: a switch at 15 s lost that proof), and the small sample gained nothing (0.99x).
+LNS_PHASE_MIN_VARIABLES = 20_000
 
 
 @contextmanager
@@ -144,7 +148,7 @@ def _stop_when_bound_stalls(
     """Stop the search once it has a timetable and its bound has stopped moving.
 
     With two workers, one runs the max-LP bound search and one the local searches. On the
-    samples the bound stops moving after 10-15 s (benchmarks/README, "Bound workers"), and
+    samples the bound stops moving after 10-15 s (benchmarks/README, "Two phases"), and
     from then on half the machine proves nothing. The event tells the caller to go on
     with local search only.
     """
@@ -285,7 +289,11 @@ def _solve_cpsat(
     if ctrl_c.pressed.is_set():  # pressed before the search: return the hint (or nothing)
         params.max_time_in_seconds = 0.0
     solve_started = time.monotonic()
-    lns_after_bound = options.model.lns_after_bound and not options.reproducible
+    lns_after_bound = (
+        options.model.lns_after_bound
+        and not options.reproducible
+        and len(proto.variables) >= LNS_PHASE_MIN_VARIABLES
+    )
     with (
         ctrl_c.stopping(solver.stop_search),
         _stop_when_bound_stalls(solver, progress, remaining, lns_after_bound) as stalled,
