@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .options import ModelSettings
 
 FIELDS_NOTE = {
     "first_s": "seconds to the first valid timetable",
@@ -57,15 +58,15 @@ class RunRecord:
 
 
 @dataclass
-class Variant:
-    """A named way to solve: a method, model switches and CP-SAT parameters."""
+class Variant(ModelSettings):
+    """A named way to solve: a method, the greedy hint, and every `ModelSettings` switch."""
 
     method: str = "cpsat"
     greedy_hint: bool = True
-    objective_bounds: bool = True
-    copy_link: bool = False
-    lns_after_bound: bool = True
-    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def model_settings(self) -> ModelSettings:
+        """The model switches and CP-SAT parameters of this variant."""
+        return ModelSettings(**{f.name: getattr(self, f.name) for f in fields(ModelSettings)})
 
 
 @dataclass
@@ -132,7 +133,7 @@ def expand_instances(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
 def _run_one(args: tuple[str, str, dict[str, Any], int, float, int]) -> dict[str, Any]:
     """Solve once in this (fresh) process and report, with this process's peak memory."""
     from . import load_instance, solve_with, validate
-    from .options import ModelSettings, SolveOptions
+    from .options import SolveOptions
     from .result import total_penalty
     from .validator import score
 
@@ -144,12 +145,7 @@ def _run_one(args: tuple[str, str, dict[str, Any], int, float, int]) -> dict[str
         workers=workers,
         seed=seed,
         greedy_hint=variant.greedy_hint,
-        model=ModelSettings(
-            objective_bounds=variant.objective_bounds,
-            copy_link=variant.copy_link,
-            lns_after_bound=variant.lns_after_bound,
-            parameters=variant.parameters,
-        ),
+        model=variant.model_settings(),
     )
     started = time.monotonic()
     result = solve_with(instance, options, method=variant.method)
