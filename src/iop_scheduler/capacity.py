@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 from .api import solve
 from .candidates import free_windows, longest_overlap
-from .changes import add_clients, choose_clinician
+from .changes import add_clients, caseload, choose_clinician
 from .domain import Availability, Instance, Timetable
 from .errors import InputError
 from .interrupt import ctrl_c_ends_the_run, stopped_early
@@ -216,11 +216,7 @@ def _share_caseload(week: Instance, existing: set[str], original: str, copy: str
     carriers first), counting the caseload of the clients in ``existing``; the copy carries
     the types the original carries.
     """
-    load: dict[tuple[str, str], int] = {}
-    for client in week.clients:
-        if client.id in existing:
-            for type_id, clin_id in client.assigned_clinicians.items():
-                load[(type_id, clin_id)] = load.get((type_id, clin_id), 0) + 1
+    load = caseload(c for c in week.clients if c.id in existing)
     for type_id, clin_id in list(load):
         if clin_id == original:
             load.setdefault((type_id, copy), 0)
@@ -355,7 +351,6 @@ def find_capacity(
         added = max(found) if found else None
         above = [p.added for p in done if not p.served and p.added > (added or 0)]
         first_unserved = min(above) if above else None
-    stopped = stopped_early()
     report = CapacityReport(
         instance=instance.name,
         track=track,
@@ -366,31 +361,27 @@ def find_capacity(
         added=added,
         first_unserved=first_unserved,
         probes=order,
-        stopped=stopped,
     )
     if added is not None and added in tables:
         report.clinicians, report.rooms = utilisation(week_of(added), tables[added])
     if first_unserved is not None:
         report.unreachable = unreachable_assignments(week_of(first_unserved), existing)
-    if relax and first_unserved is not None and not stopped:
+    if relax and first_unserved is not None and not stopped_early():
         failing = week_of(first_unserved)
         reference = tables.get(first_unserved) or tables.get(added if added is not None else -1)
         reference = reference or Timetable(instance=failing.name, status="feasible")
         clinicians, rooms = utilisation(failing, reference)
-        for discipline, clin in _most_spare(clinicians).items():
+        extras = [("clinician", kind, u.id) for kind, u in _most_spare(clinicians).items()]
+        extras += [("room", kind, u.id) for kind, u in _most_spare(rooms).items()]
+        for resource, kind, copy_of in extras:
             if stopped_early():
                 break
-            relaxed, ident = with_clinician_copy(failing, clin.id, existing)
+            if resource == "clinician":
+                relaxed, ident = with_clinician_copy(failing, copy_of, existing)
+            else:
+                relaxed, ident = with_room_copy(failing, copy_of)
             probe, _ = run(relaxed, first_unserved)
-            report.relaxations.append(Relaxation("clinician", discipline, clin.id, ident, probe))
-            if on_probe is not None:
-                on_probe(f"+{first_unserved} with {ident}", probe)
-        for kind, room in _most_spare(rooms).items():
-            if stopped_early():
-                break
-            relaxed, ident = with_room_copy(failing, room.id)
-            probe, _ = run(relaxed, first_unserved)
-            report.relaxations.append(Relaxation("room", kind, room.id, ident, probe))
+            report.relaxations.append(Relaxation(resource, kind, copy_of, ident, probe))
             if on_probe is not None:
                 on_probe(f"+{first_unserved} with {ident}", probe)
     report.stopped = stopped_early()

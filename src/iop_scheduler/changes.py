@@ -8,6 +8,7 @@ naming the change and the id, like any other bad input.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
@@ -336,6 +337,15 @@ def _dump_availability(avail: dict[Day, Any]) -> dict[str, list[list[str]]]:
     }
 
 
+def caseload(clients: Iterable[Client]) -> dict[tuple[str, str], int]:
+    """(type, clinician) -> how many of these clients have that clinician assigned."""
+    load: dict[tuple[str, str], int] = {}
+    for client in clients:
+        for type_id, clin_id in client.assigned_clinicians.items():
+            load[(type_id, clin_id)] = load.get((type_id, clin_id), 0) + 1
+    return load
+
+
 def choose_clinician(
     instance: Instance,
     type_id: str,
@@ -381,10 +391,7 @@ def add_clients(
         )
     rng = random.Random(seed)
     data = instance.model_dump(mode="json")
-    load: dict[tuple[str, str], int] = {}
-    for client in instance.clients:
-        for type_id, clin_id in client.assigned_clinicians.items():
-            load[(type_id, clin_id)] = load.get((type_id, clin_id), 0) + 1
+    load = caseload(instance.clients)
     taken = {c.id for c in instance.clients}
     number = 1
     for _ in range(count):
