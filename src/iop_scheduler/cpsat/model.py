@@ -831,9 +831,15 @@ class TimetableModel:
             completed = self._complete(values, complete_seconds, deterministic)
             if completed is not None:
                 values = completed
-        for index, value in values.items():
-            self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
+        self.set_hint(values)
         return len(values) == len(self.model.proto.variables)
+
+    def set_hint(self, values: dict[int, int]) -> None:
+        """Replace the solution hint by these values, keyed by variable index."""
+        self.model.clear_hints()
+        hint = self.model.proto.solution_hint
+        hint.vars.extend(list(values))
+        hint.values.extend(list(values.values()))
 
     def _complete(
         self, values: dict[int, int], seconds: float, deterministic: bool = False

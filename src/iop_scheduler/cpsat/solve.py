@@ -41,9 +41,8 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.options = options
         self.history: list[ProgressPoint] = []
         self.best_bound: int | None = None
-        #: When the bound last moved (time.monotonic()), and whether a timetable was found.
+        #: When the bound last moved (time.monotonic()).
         self.last_bound_at = started
-        self.has_solution = False
 
     def _record(self, penalty: int | None, bound: int | None) -> None:
         point = ProgressPoint(time.monotonic() - self.started, penalty, bound)
@@ -55,12 +54,16 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         """A lower bound on the penalty from a bound on scale × penalty + tie-break."""
         return math.ceil((objective_bound - (self.scale - 1) - 1e-6) / self.scale)
 
+    @property
+    def has_solution(self) -> bool:
+        """Whether a timetable was found."""
+        return any(p.penalty is not None for p in self.history)
+
     def best_bound_or(self, default: int) -> int:
         """The best bound proven so far, or ``default``."""
         return default if self.best_bound is None else self.best_bound
 
     def on_solution_callback(self) -> None:
-        self.has_solution = True
         # A later local-search-only phase proves no bound of its own: keep the best one.
         bound = max(self.penalty_bound(self.best_objective_bound), self.best_bound_or(0))
         self._record(round(self.objective_value) // self.scale, bound)
@@ -193,11 +196,7 @@ def _improve_by_lns(
 
     Returns the solver holding the better timetable (the first one if this finds none).
     """
-    solution = list(first.response_proto.solution)
-    tm.model.clear_hints()
-    hint = tm.model.proto.solution_hint
-    hint.vars.extend(range(len(solution)))
-    hint.values.extend(solution)
+    tm.set_hint(dict(enumerate(first.response_proto.solution)))
     solver = cp_model.CpSolver()
     solver.parameters.copy_from(first.parameters)
     solver.parameters.use_lns_only = True
