@@ -26,9 +26,6 @@ class ModelSettings:
     #: default: with the seat-demand bounds it no longer moved the bound or the penalty on
     #: the samples (benchmarks/levers) and it adds a constraint per attendance option.
     copy_link: bool = False
-    #: Tie a client's first start and last end of a day to one literal per distinct time
-    #: (the options at one time sum to it) instead of to every option.
-    idle_by_time: bool = True
     #: Once the bound stops moving, go on with local search on every worker (the bound
     #: reported is the first phase's). Not in reproducible mode.
     lns_after_bound: bool = True

@@ -732,43 +732,15 @@ class TimetableModel:
                 tag = f"{client_id},{day}"
                 first = model.new_int_var(min(starts), max(starts), f"first[{tag}]")
                 last = model.new_int_var(min(ends), max(ends), f"last[{tag}]")
-                if self.settings.idle_by_time:
-                    for start, literal in self._at_most_one_per_time(day_options, "start", tag):
-                        model.add(first <= start).only_enforce_if(literal)
-                    for end, literal in self._at_most_one_per_time(day_options, "end", tag):
-                        model.add(last >= end).only_enforce_if(literal)
-                else:
-                    for option in day_options:
-                        model.add(first <= option.start).only_enforce_if(option.literal)
-                        model.add(last >= option.end).only_enforce_if(option.literal)
+                for option in day_options:
+                    model.add(first <= option.start).only_enforce_if(option.literal)
+                    model.add(last >= option.end).only_enforce_if(option.literal)
                 idle = model.new_int_var(0, longest, f"idle[{tag}]")
                 span: Any = last - first
                 model.add(idle >= span - day_vars.minutes).only_enforce_if(day_vars.attends)
                 day_vars.idle = idle
                 total.append(idle)
         return sum(total)
-
-    def _at_most_one_per_time(
-        self, options: list[Attendance], side: str, tag: str
-    ) -> list[tuple[int, BoolVar]]:
-        """Per start (or end) time, a literal that one of the client's options there is on.
-
-        Options that start (or end) at the same time overlap, so at most one of them is on
-        and their sum is that literal. A client's day has ~9 distinct times but ~80 options
-        on the ladder clinics, so the idle span needs 9 constraints a side instead of 80.
-        """
-        by_time: dict[int, list[BoolVar]] = defaultdict(list)
-        for option in options:
-            by_time[option.start if side == "start" else option.end].append(option.literal)
-        result = []
-        for moment, literals in sorted(by_time.items()):
-            if len(literals) == 1:
-                result.append((moment, literals[0]))
-                continue
-            some = self.model.new_bool_var(f"{side}s_at[{tag},{moment}]")
-            self.model.add(sum(literals) == some)
-            result.append((moment, some))
-        return result
 
     def _preference_misses(self) -> cp_model.LinearExprT:
         """Client sessions outside the preferred days or window (one miss per session)."""
