@@ -16,7 +16,7 @@ from iop_scheduler.diff import diff_timetables
 from iop_scheduler.errors import InputError
 from iop_scheduler.io import dump_timetable
 from iop_scheduler.options import SolveOptions
-from iop_scheduler.replan import replan
+from iop_scheduler.replan import affected_clients, replan
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny.json"
@@ -43,15 +43,19 @@ def test_a_call_out_changes_only_what_it_must(published):
     assert validate(outcome.instance, after) == []
     # Nothing of the new week is led by cl2 on Tuesday.
     assert not [s for s in after.sessions if s.clinician == "cl2" and s.day == "tue"]
-    # Only clients who were in one of cl2's Tuesday sessions may lose an attendance: every
-    # other client keeps their whole week (each lost attendance costs 120).
+    # The validator names whom the call-out touches: the clients of cl2's Tuesday sessions,
+    # and, when Tuesday is left with one discipline (rule 8), everyone there on Tuesday.
+    # Unless that is everyone, the local re-plan answers (it proves no bound) and freezes
+    # everyone else's week.
     broken = [s for s in before.sessions if s.clinician == "cl2" and s.day == "tue"]
-    affected = {c for s in broken for c in s.clients}
+    touched = affected_clients(outcome.instance, before)
+    assert {c for s in broken for c in s.clients} <= touched
+    if touched != {c.id for c in week.clients}:
+        assert outcome.result.bound is None
     delta = outcome.diff
     assert delta is not None
     losers = {change.client for change in delta.clients if change.lost or change.moves}
-    assert losers <= affected
-    assert delta.changed_attendances <= sum(len(s.clients) for s in broken) * 3
+    assert losers <= touched
     # The penalty counts exactly the attendances not kept.
     assert outcome.result.terms["change_from_previous"].amount == delta.attendances_removed
 
