@@ -927,44 +927,8 @@ def objective_lower_bounds(tm: TimetableModel) -> tuple[int, int]:
             usable_preferred = {a.day for a in options if a.day in client.preferred_days}
             extra_days = rules.min_days_per_client_week - len(usable_preferred)
             if extra_days > 0:
-                # Every session on a day outside the preferred ones is a miss: the extra
-                # days cost at least their fewest possible sessions each.
-                other_days = {a.day for a in options if a.day not in client.preferred_days}
-                fewest = sorted(
-                    fewest_sessions_in_a_day(
-                        [a for a in options if a.day == day],
-                        hours_to_minutes_ceil(rules.min_hours_per_client_day),
-                        rules.min_group_sessions_per_client_day,
-                        rules.max_same_type_per_client_day,
-                    )
-                    for day in other_days
-                )
-                misses += sum(fewest[:extra_days])
+                misses += extra_days * max(1, rules.min_group_sessions_per_client_day)
     return ceil(staff), misses
-
-
-def fewest_sessions_in_a_day(
-    options: list[Attendance], min_minutes: int, min_groups: int, max_same_type: int
-) -> int:
-    """Fewest sessions a client can attend on a day that meets the day's rules (at least 1).
-
-    A relaxation: the longest sessions first, each type at most ``max_same_type`` times,
-    overlaps ignored; at least ``min_groups`` of them. With the default rules and sessions
-    of 90 and 60 minutes, three hours take three sessions, not two.
-    """
-    longest: dict[str, int] = {}
-    for option in options:
-        longest[option.type_id] = max(longest.get(option.type_id, 0), option.minutes)
-    durations = sorted(longest.values(), reverse=True)
-    copies = max(1, max_same_type)
-    count = minutes = 0
-    for duration in durations:
-        for _ in range(copies):
-            if minutes >= min_minutes:
-                break
-            minutes += duration
-            count += 1
-    return max(1, count, min_groups)
 
 
 def preference_missed(
