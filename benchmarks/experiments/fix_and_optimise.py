@@ -71,6 +71,7 @@ def main() -> None:
         size = rng.choice(sizes)
         free_days = set(rng.sample(days, size))
         halves = {rng.choice(["am", "pm"])} if size > 1 or args.one_half else {"am", "pm"}
+        tm.set_hint(dict(enumerate(best)))  # the clone below starts from the best week
         sub = tm.model.clone()
         for pv in tm.vars.pools:
             half = "am" if pv.pool.start < NOON else "pm"
@@ -80,9 +81,6 @@ def main() -> None:
                 domain = sub.proto.variables[literal.index].domain
                 domain.clear()
                 domain.extend([best[literal.index]] * 2)
-        sub.clear_hints()
-        for index, value in enumerate(best):
-            sub.add_hint(sub.get_int_var_from_proto_index(index), value)
         sub_solver = cp_model.CpSolver()
         sub_solver.parameters.num_workers = 2
         sub_solver.parameters.max_time_in_seconds = min(

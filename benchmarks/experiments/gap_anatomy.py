@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from iop_scheduler.candidates import build_candidates
-from iop_scheduler.cpsat.model import TimetableModel, objective_lower_bounds
+from iop_scheduler.cpsat.model import TimetableModel
 from iop_scheduler.io import load_instance, load_timetable
 from iop_scheduler.scoring import penalty_terms
 
@@ -25,20 +25,19 @@ def main(instance_path: str, timetable_path: str) -> None:
     timetable = load_timetable(timetable_path)
     sessions = timetable.sessions
     terms = penalty_terms(instance, sessions)
+    # Charge each copy by the seats of its pool, as the model's LP does; a booked (fixed)
+    # session has no pool and is charged whole.
+    model = TimetableModel(build_candidates(instance))
+    pool_of = {(pv.pool.type_id, pv.pool.day, pv.pool.start): pv for pv in model.vars.pools}
     fractional = 0.0
     for s in sessions:
-        stype = instance.type_by_id[s.type]
         minutes = s.end - s.start
-        if stype.kind == "individual":
+        pv = pool_of.get((s.type, s.day, s.start))
+        if pv is None or pv.stype.kind == "individual":
             fractional += minutes
-            continue
-        seats = [
-            min(room.capacity, stype.size_max or room.capacity)
-            for room in instance.rooms
-            if room.kind in stype.room_kinds
-        ] or [stype.size_max or len(s.clients)]
-        fractional += minutes * len(s.clients) / max(seats)
-    staff_bound, miss_bound = objective_lower_bounds(TimetableModel(build_candidates(instance)))
+        else:
+            fractional += minutes * len(s.clients) / pv.most_seats
+    staff_bound, miss_bound = model.staff_lower_bound, model.miss_lower_bound
     w = instance.weights
     others = sum(t.cost for name, t in terms.items() if name != "staff_minute")
     print(f"penalty                                  {sum(t.cost for t in terms.values()):>8,}")

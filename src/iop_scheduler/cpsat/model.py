@@ -318,10 +318,7 @@ class TimetableModel:
         stype = pv.stype
         inst = self.instance
         tag = f"{pv.pool.type_id}@{pv.pool.day}{pv.pool.start}"
-        most_room = max(pv.room_seats.values()) if pv.rooms else None
-        cap = stype.size_max or len(pv.clients)
-        if most_room is not None:
-            cap = min(cap, most_room)
+        cap = min(stype.size_max or len(pv.clients), pv.most_seats)
         free_clients: list[BoolVar] = []
         pinned_to: dict[str, list[BoolVar]] = defaultdict(list)
         tracked_to: dict[str, list[BoolVar]] = defaultdict(list)
@@ -879,12 +876,7 @@ def objective_lower_bounds(tm: TimetableModel) -> tuple[int, int]:
     group_days = rules.min_days_per_client_week * rules.min_group_sessions_per_client_day
     staff = Fraction(0)
     misses = 0
-    seats_of = {
-        pv.pool.index: max(pv.room_seats.values())
-        if pv.rooms
-        else (pv.stype.size_max or len(pv.clients))
-        for pv in tm.vars.pools
-    }
+    seats_of = {pv.pool.index: pv.most_seats for pv in tm.vars.pools}
     fixed_seats: dict[int, int] = {}
     for fv in tm.vars.fixed:
         most = len(fv.copy.listed) + len(fv.copy.joiners)

@@ -43,6 +43,13 @@ class PoolVars:
         """Number of copies that run (one per leader who leads)."""
         return sum(self.leaders.values())
 
+    @property
+    def most_seats(self) -> int:
+        """Most clients one copy can seat: its largest room's seats, else the type's size."""
+        if self.rooms:
+            return max(self.room_seats.values())
+        return self.stype.size_max or len(self.clients)
+
 
 @dataclass
 class FixedVars:
