@@ -9,7 +9,9 @@ It does what a careful person does with a spreadsheet:
    and the first free suitable room;
 3. repeat until the client's week is met (days, hours, required sessions);
 4. fill groups left below their minimum size with clients who are already in that day, or
-   dissolve them and re-plan their clients.
+   dissolve them and re-plan their clients;
+5. if some clients' weeks still do not close, start again with those clients booked first
+   (a coordinator's "next time I do the hard ones first").
 
 The result goes through the same independent validator as every other timetable; a week
 the greedy cannot complete is reported as ``unknown`` (or with shortfalls when allowed).
@@ -39,6 +41,8 @@ from .times import Day, day_index
 REPAIR_ROUNDS = 6
 #: Orders in which appointments are booked, tried in turn until one meets every week.
 APPOINTMENT_ORDERS = ("scarce", "cohort")
+#: Further rounds, after the first, that book the clients left unmet so far first.
+PRIORITY_ROUNDS = 2
 
 
 @dataclass
@@ -75,9 +79,15 @@ class GreedyCoordinator:
     """Builds a week client by client on a shared grid of sessions."""
 
     def __init__(
-        self, instance: Instance, candidates: Candidates, appointment_order: str = "scarce"
+        self,
+        instance: Instance,
+        candidates: Candidates,
+        appointment_order: str = "scarce",
+        first: frozenset[str] = frozenset(),
     ) -> None:
         self.inst = instance
+        #: Clients booked before everyone else: those a previous attempt left unmet.
+        self.first = first
         #: "scarce" books the clients with the fewest appointment slots first; "cohort"
         #: books in cohort order. Neither wins everywhere, so `solve_greedy` tries both.
         self.appointment_order = appointment_order
@@ -995,7 +1005,12 @@ class GreedyCoordinator:
         booking = order
         if self.appointment_order == "scarce":
             booking = sorted(
-                order, key=lambda c: (self._appointment_choices(c), self._cohort_key(c))
+                order,
+                key=lambda c: (
+                    c.id not in self.first,
+                    self._appointment_choices(c),
+                    self._cohort_key(c),
+                ),
             )
         for client in booking:
             if not self.client_met(client):
@@ -1006,11 +1021,14 @@ class GreedyCoordinator:
         return self.repair()
 
     def _cohort_key(self, client: Client) -> tuple:
-        """Hardest cohorts first: least available time, then by track and availability."""
+        """Hardest cohorts first: least available time, then by track and availability.
+
+        Clients in ``first`` come before all others.
+        """
         windows = self.cands.client_windows[client.id]
         available = sum(e - s for spans in windows.values() for s, e in spans)
         pattern = tuple((d, tuple(windows[d])) for d in self.inst.days)
-        return (available, client.track or "", pattern, client.id)
+        return (client.id not in self.first, available, client.track or "", pattern, client.id)
 
     def scheduled(self) -> list[ScheduledSession]:
         """The grid as timetable sessions (empty sessions dropped)."""
@@ -1041,15 +1059,29 @@ def solve_greedy(
     started = time.monotonic() if started is None else started
     candidates = build_candidates(instance)
     best: tuple[int, GreedyCoordinator, list[str]] | None = None
-    for order in APPOINTMENT_ORDERS:
-        coordinator = GreedyCoordinator(instance, candidates, appointment_order=order)
-        if options.previous is not None:
-            coordinator.keep(options.previous.sessions)
-        unmet = coordinator.build()
-        if best is None or len(unmet) < best[0]:
-            best = (len(unmet), coordinator, unmet)
-        if not unmet:
-            break  # every client's week is met: no need to try another order
+    # A coordinator whose week does not close books the clients left over first next
+    # time: after a round of both appointment orders, the next round puts every client
+    # left unmet so far in front.
+    first: frozenset[str] = frozenset()
+    for _ in range(1 + PRIORITY_ROUNDS):
+        unmet_this_round: set[str] = set()
+        for order in APPOINTMENT_ORDERS:
+            coordinator = GreedyCoordinator(
+                instance, candidates, appointment_order=order, first=first
+            )
+            if options.previous is not None:
+                coordinator.keep(options.previous.sessions)
+            unmet = coordinator.build()
+            if best is None or len(unmet) < best[0]:
+                best = (len(unmet), coordinator, unmet)
+            if not unmet:
+                break  # every client's week is met: no need to try another order
+            unmet_this_round.update(unmet)
+        if best is not None and not best[0]:
+            break
+        if unmet_this_round <= first:
+            break  # nobody new to put in front: another round would repeat this one
+        first |= unmet_this_round
     assert best is not None
     _, coordinator, unmet = best
     sessions = coordinator.scheduled()

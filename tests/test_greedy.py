@@ -1,0 +1,26 @@
+"""The hand-scheduling baseline: a week it cannot close on the first try."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iop_scheduler import load_instance, solve, validate
+from iop_scheduler.candidates import build_candidates
+from iop_scheduler.greedy import APPOINTMENT_ORDERS, GreedyCoordinator
+
+LADDER_SMALL = Path(__file__).parents[1] / "instances" / "ladder" / "small.json"
+
+
+def test_clients_left_unmet_are_booked_first_next_round():
+    week = load_instance(LADDER_SMALL)
+    candidates = build_candidates(week)
+    # On the ladder's 25-client clinic neither booking order alone closes the week ...
+    first_round = {
+        order: GreedyCoordinator(week, candidates, appointment_order=order).build()
+        for order in APPOINTMENT_ORDERS
+    }
+    assert all(first_round.values()), first_round
+    # ... but booking the clients they left over before everyone else does.
+    result = solve(week, method="greedy")
+    assert result.status.has_timetable, result.timetable.explanation
+    assert validate(week, result.timetable) == []
