@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from helpers import solve_checked
 from iop_scheduler import load_instance, validate
-from iop_scheduler.changes import parse_changes
+from iop_scheduler.changes import apply_changes, parse_changes
 from iop_scheduler.cli import cli
 from iop_scheduler.diff import diff_timetables
 from iop_scheduler.errors import InputError
@@ -60,6 +60,27 @@ def test_a_call_out_changes_only_what_it_must(published):
     assert outcome.result.terms["change_from_previous"].amount == delta.attendances_removed
 
 
+def test_a_day_off_touches_nobody_who_is_not_there_that_day(published):
+    week, before = published
+    # A leader off one day breaks only that day's sessions; their clients of other days
+    # keep their weeks unless they are in the program that day (rule 8 may need them).
+    pairs = [
+        (s.clinician, t.day)
+        for s in before.sessions
+        for t in before.sessions
+        if t.clinician == s.clinician
+        and t.day != s.day
+        and set(s.clients) - {c for u in before.sessions if u.day == t.day for c in u.clients}
+    ]
+    assert pairs, "no leader in the tiny week has clients absent on a day they lead"
+    clinician, day = pairs[0]
+    changes = parse_changes({"format": "iop-changes/1", "changes": [
+        {"kind": "clinician_unavailable", "clinician": clinician, "day": day}]})  # fmt: skip
+    touched = affected_clients(apply_changes(week, changes.changes), before)
+    that_day = {c for s in before.sessions if s.day == day for c in s.clients}
+    assert touched <= that_day
+
+
 def test_replan_and_diff_commands(published, tmp_path):
     _, before = published
     previous = tmp_path / "week.json"
@@ -70,13 +91,28 @@ def test_replan_and_diff_commands(published, tmp_path):
     result = CliRunner().invoke(cli, [
         "replan", str(TINY), "--previous", str(previous), "--change", str(change),
         "-o", str(new), "--time-limit", "10", "--workers", "2", "--no-progress",
+        "--new-instance", str(tmp_path / "tiny2.json"),
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "What changed" in result.output
     assert CliRunner().invoke(cli, ["validate", str(TINY), str(new)]).exit_code == 0
+    # The week after the changes: cl2 is off on Tuesday there, and the new week fits it.
+    changed = load_instance(tmp_path / "tiny2.json")
+    assert not changed.clinician_by_id["cl2"].availability.get("tue")
+    checked = CliRunner().invoke(cli, ["validate", str(tmp_path / "tiny2.json"), str(new)])
+    assert checked.exit_code == 0, checked.output
     shown = CliRunner().invoke(cli, ["diff", str(previous), str(new)])
     assert shown.exit_code == 0
     assert "attendance(s) kept" in shown.output
+    as_json = CliRunner().invoke(cli, ["diff", str(previous), str(new), "--format", "json"])
+    delta = json.loads(as_json.output)
+    for change in delta["sessions"]:  # sessions in timetable form, times as HH:MM
+        for side in ("old", "new"):
+            assert change[side] is None or ":" in change[side]["start"]
+    for change in delta["clients"]:
+        for moved in change["moves"]:
+            assert set(moved["from"]) == {"type", "day", "start"}
+        assert all(":" in a["start"] for a in change["lost"] + change["gained"])
 
 
 def test_a_change_naming_an_unknown_clinician_is_one_line(published, tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from .domain import ScheduledSession, Timetable
 from .times import DAY_NAMES, day_index, format_hhmm
@@ -75,6 +76,40 @@ class TimetableDiff:
     def changed_attendances(self) -> int:
         """Old (client, type, day, start) attendances that the new timetable does not have."""
         return self.attendances_removed
+
+    def to_json(self) -> dict[str, Any]:
+        """The difference as JSON: sessions in timetable form, attendances as objects."""
+
+        def attendance(a: Attendance) -> dict[str, str]:
+            return {"type": a[0], "day": a[1], "start": format_hhmm(a[2])}
+
+        def session(s: ScheduledSession | None) -> dict[str, Any] | None:
+            return None if s is None else s.model_dump(mode="json")
+
+        return {
+            "sessions_unchanged": self.sessions_unchanged,
+            "attendances_kept": self.attendances_kept,
+            "attendances_removed": self.attendances_removed,
+            "attendances_added": self.attendances_added,
+            "sessions": [
+                {
+                    "kind": c.kind,
+                    "old": session(c.old),
+                    "new": session(c.new),
+                    "details": c.details,
+                }
+                for c in self.sessions
+            ],
+            "clients": [
+                {
+                    "client": c.client,
+                    "moves": [{"from": attendance(a), "to": attendance(b)} for a, b in c.moves],
+                    "lost": [attendance(a) for a in c.lost],
+                    "gained": [attendance(a) for a in c.gained],
+                }
+                for c in self.clients
+            ],
+        }
 
     def lines(self) -> list[str]:
         """The difference as readable lines."""

@@ -78,12 +78,16 @@ def affected_clients(week: Instance, previous: Timetable) -> frozenset[str]:
         touched.update(violation.clients)
         for session_id in violation.sessions:
             touched.update(by_session.get(session_id, set()))
-        for clinician_id in violation.clinicians:
-            touched.update(
-                c for s in kept.sessions if s.clinician == clinician_id for c in s.clients
-            )
-        for room_id in violation.rooms:
-            touched.update(c for s in kept.sessions if s.room == room_id for c in s.clients)
+        if violation.sessions:
+            continue  # the sessions named are what breaks, not the leader's whole week
+        # A clinician's or room's hours (or a missing fixed booking): every session of
+        # theirs on the days named (all week when none is) could be the one to move.
+        on_days = set(violation.days)
+        for s in kept.sessions:
+            if on_days and s.day not in on_days:
+                continue
+            if s.clinician in violation.clinicians or s.room in violation.rooms:
+                touched.update(s.clients)
     before = {c for s in previous.sessions for c in s.clients}
     touched.update(enrolled - before)
     # Sessions dropped above (removed leader, room or type) touch their clients too.

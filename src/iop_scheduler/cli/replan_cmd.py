@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict
 
 import click
 
@@ -36,6 +35,12 @@ from .common import ProgressPrinter, handles_input_errors, output_format_option,
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write the new timetable to this file."
 )
+@click.option(
+    "--new-instance",
+    type=click.Path(dir_okay=False),
+    help="Also write the week after the changes (iop-instance/1) to this file: check, "
+    "report or export the new timetable against it when clients or clinicians changed.",
+)
 @solver_options
 @click.option(
     "--allow-shortfalls", is_flag=True, help="Let week minimums fall short rather than fail."
@@ -48,6 +53,7 @@ def replan_command(
     previous: str,
     change_file: str,
     output: str | None,
+    new_instance: str | None,
     time_limit: float,
     workers: int,
     seed: int,
@@ -69,7 +75,8 @@ def replan_command(
     \b
     Example:
       iop-scheduler replan instances/small.json --previous week.json \\
-          --change callout.json -o week2.json
+          --change callout.json -o week2.json --new-instance small2.json
+      iop-scheduler validate small2.json week2.json
     """
     week = load_instance(instance)
     before = load_timetable(previous)
@@ -90,15 +97,16 @@ def replan_command(
         raise InputError(err.detail, file=change_file) from None
     if output:
         write_json_atomic(output, dump_timetable(outcome.result.timetable))
+    if new_instance:
+        write_json_atomic(new_instance, outcome.instance.model_dump(mode="json"))
     if output_format == "json":
         click.echo(
             json.dumps(
                 {
                     "timetable": dump_timetable(outcome.result.timetable),
-                    "diff": asdict(outcome.diff) if outcome.diff else None,
+                    "diff": outcome.diff.to_json() if outcome.diff else None,
                 },
                 indent=2,
-                default=str,
             )
         )
     else:
@@ -108,6 +116,8 @@ def replan_command(
             click.echo("\n".join(outcome.diff.lines()))
         if output:
             click.echo(f"\nTimetable written to {output}")
+        if new_instance:
+            click.echo(f"The week after the changes written to {new_instance}")
     sys.exit(EXIT_OK if outcome.result.status.has_timetable else EXIT_FINDINGS)
 
 
@@ -131,6 +141,6 @@ def diff_command(old: str, new: str, output_format: str) -> None:
         )
     delta = diff_timetables(before, after)
     if output_format == "json":
-        click.echo(json.dumps(asdict(delta), indent=2, default=str))
+        click.echo(json.dumps(delta.to_json(), indent=2))
     else:
         click.echo("\n".join(delta.lines()))
