@@ -4,6 +4,8 @@ and the offending id or value, no traceback, and no output file written."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -360,3 +362,80 @@ def test_validate_bad_instance(tmp_path):
     week, table = write_pair(tmp_path, table_json())
     week.write_text(json.dumps(base_dict(days=["mon", "funday"])), encoding="utf-8")
     assert_input_error(run("validate", str(week), str(table)), str(week), "days[1]", "funday")
+
+
+def test_non_utf8_and_unparseable_json(tmp_path):
+    path = tmp_path / "week.json"
+    out = tmp_path / "out.json"
+    path.write_bytes(b'{"format": "iop-instance/1", "name": "caf\xe9"}')
+    assert_input_error(run("solve", str(path), "-o", str(out)), str(path), "not UTF-8")
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert_input_error(run("solve", str(path), "-o", str(out)), str(path), "nested too deeply")
+    path.write_text('{"slot_minutes": ' + "9" * 5000 + "}", encoding="utf-8")
+    assert_input_error(run("solve", str(path), "-o", str(out)), str(path), "malformed JSON")
+    assert not out.exists()
+
+
+def test_a_weight_too_large_for_the_solver(tmp_path):
+    result, path, out = solve_bad(
+        tmp_path, json.dumps(base_dict(weights={"staff_minute": 10**16}))
+    )
+    assert_input_error(result, str(path), "weights.staff_minute", "less than or equal")
+    assert not out.exists()
+
+
+def test_an_output_path_that_cannot_be_written(tmp_path):
+    week = tmp_path / "week.json"
+    week.write_text(json.dumps(base_dict()), encoding="utf-8")
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    out = tmp_path / "afile" / "out.json"
+    result = run("solve", str(week), "--method", "greedy", "-o", str(out))
+    assert_input_error(result, str(out), "cannot write")
+
+
+def test_a_folder_given_as_a_file_is_one_line(tmp_path):
+    # Checked by click while parsing options, before any command runs: `main` makes the
+    # error one line with exit status 2, like every other bad input.
+    command = [sys.executable, "-m", "iop_scheduler", "solve", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: Invalid value for 'INSTANCE': File '{tmp_path}' is a directory."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        pytest.param('seeds = "abc"', ["seeds", "valid integer"], id="seeds-not-a-number"),
+        pytest.param("seeds = 0", ["seeds", "greater than or equal to 1"], id="no-seeds"),
+        pytest.param("time_limit = -3", ["time_limit", "greater than 0"], id="negative-limit"),
+        pytest.param('instances = "tiny.json"', ["instances", "valid list"], id="not-a-list"),
+        pytest.param('methods = ["fast"]', ["methods", "unknown method 'fast'"], id="method"),
+        pytest.param("variants = 5", ["variants", "valid dictionary"], id="variants"),
+        pytest.param(
+            '[variants.quick]\nmethod = "magic"',
+            ["variants.quick.method", "unknown method 'magic'"],
+            id="variant-method",
+        ),
+    ],
+)
+def test_bad_bench_config(tmp_path, text, needles):
+    config = tmp_path / "protocol.toml"
+    config.write_text(text + "\n", encoding="utf-8")
+    out = tmp_path / "results"
+    assert_input_error(run("bench", "--config", str(config), "-o", str(out)), str(config),
+                       *needles)  # fmt: skip
+    assert not out.exists()
+
+
+def test_scenario_adding_too_many_clients(tmp_path):
+    week = tmp_path / "week.json"
+    week.write_text(json.dumps(base_dict()), encoding="utf-8")
+    scenarios = tmp_path / "scenarios.json"
+    huge = {"name": "huge", "add_clients": {"track": "t", "count": 10**12}}
+    scenarios.write_text(
+        json.dumps({"format": "iop-scenarios/1", "scenarios": [huge]}), encoding="utf-8"
+    )
+    result = run("whatif", str(week), str(scenarios))
+    assert_input_error(result, str(scenarios), "scenarios[0].add_clients.count")

@@ -19,7 +19,9 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError
 from .options import ModelSettings
@@ -86,33 +88,67 @@ class BenchSettings:
     time_limits: dict[str, float] = field(default_factory=dict)
 
 
+class _ProtocolFile(BaseModel):
+    """The settings a benchmark TOML file may hold, with their types and ranges."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instances: list[str] = []
+    methods: list[str] = ["greedy", "cpsat"]
+    seeds: int = Field(1, ge=1)
+    time_limit: float = Field(60.0, gt=0)
+    workers: int = Field(2, ge=0)
+    time_limits: dict[str, Annotated[float, Field(gt=0)]] = {}
+    variants: dict[str, dict[str, Any]] = {}
+
+
 def load_settings(path: str | os.PathLike[str], base: Path | None = None) -> BenchSettings:
     """Read a benchmark protocol from TOML (see benchmarks/protocol.toml)."""
+    from .api import METHODS
+    from .io import describe_validation_error
+
+    name = str(path)
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
+        raise InputError("file not found", file=name) from None
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", file=name) from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (offset {err.start})", file=name) from None
     except tomllib.TOMLDecodeError as err:
-        raise InputError(f"malformed TOML: {err}", file=str(path)) from None
+        raise InputError(f"malformed TOML: {err}", file=name) from None
+    try:
+        protocol = _ProtocolFile.model_validate(data)
+    except ValidationError as err:
+        raise InputError(describe_validation_error(err, data), file=name) from None
     root = base or Path(path).parent
-    known = {"instances", "methods", "seeds", "time_limit", "workers", "time_limits", "variants"}
-    for key in data:
-        if key not in known:
-            raise InputError(f"{key}: unknown setting", file=str(path))
     variants = {}
-    for name, spec in data.get("variants", {}).items():
+    for variant_name, spec in protocol.variants.items():
         try:
-            variants[name] = Variant(**spec)
+            variants[variant_name] = Variant(**spec)
         except TypeError as err:
-            raise InputError(f"variants.{name}: {err}", file=str(path)) from None
+            raise InputError(f"variants.{variant_name}: {err}", file=name) from None
+        if variants[variant_name].method not in METHODS:
+            raise InputError(
+                f"variants.{variant_name}.method: unknown method "
+                f"'{variants[variant_name].method}' (choose {', '.join(METHODS)})",
+                file=name,
+            )
+    for method in protocol.methods:
+        if method not in METHODS and method not in variants:
+            raise InputError(
+                f"methods: unknown method '{method}' (choose {', '.join([*METHODS, *variants])})",
+                file=name,
+            )
     return BenchSettings(
         variants=variants,
-        instances=[(root / p).resolve() for p in data.get("instances", [])],
-        methods=list(data.get("methods", ["greedy", "cpsat"])),
-        seeds=int(data.get("seeds", 1)),
-        time_limit=float(data.get("time_limit", 60.0)),
-        workers=int(data.get("workers", 2)),
-        time_limits={k: float(v) for k, v in data.get("time_limits", {}).items()},
+        instances=[(root / p).resolve() for p in protocol.instances],
+        methods=protocol.methods,
+        seeds=protocol.seeds,
+        time_limit=protocol.time_limit,
+        workers=protocol.workers,
+        time_limits=dict(protocol.time_limits),
     )
 
 

@@ -154,7 +154,8 @@ class AddClients(StrictModel):
     """Generate ``count`` clients of a track, with availability like its existing clients."""
 
     track: str
-    count: int = Field(ge=0)
+    #: A what-if adds tens or hundreds of clients; the bound keeps a typo from hanging it.
+    count: int = Field(ge=0, le=10_000)
     seed: int = 0
 
 

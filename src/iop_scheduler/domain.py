@@ -87,14 +87,20 @@ class Rules(StrictModel):
     min_disciplines_per_day: NonNegativeInt = 2
 
 
+#: The largest penalty weight accepted: far above any sensible weight, and low enough that
+#: weight x minutes x the re-plan tie-break scale stays within CP-SAT's 64-bit objective.
+MAX_WEIGHT = 1_000_000
+Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT)]
+
+
 class Weights(StrictModel):
     """The penalty weights of SPEC section 5, with their defaults."""
 
-    staff_minute: NonNegativeInt = 1
-    client_idle_minute: NonNegativeInt = 2
-    preference_miss: NonNegativeInt = 60
-    change_from_previous: NonNegativeInt = 120
-    shortfall_minute: NonNegativeInt = 1000
+    staff_minute: Weight = 1
+    client_idle_minute: Weight = 2
+    preference_miss: Weight = 60
+    change_from_previous: Weight = 120
+    shortfall_minute: Weight = 1000
 
 
 class SessionType(StrictModel):

@@ -39,12 +39,21 @@ def read_json(path: str | os.PathLike[str]) -> Any:
         raise InputError("file not found", file=name) from None
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror}", file=name) from None
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"not UTF-8 text: byte 0x{err.object[err.start]:02x} at offset {err.start}",
+            file=name,
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(
             f"line {err.lineno} column {err.colno}: malformed JSON: {err.msg}", file=name
         ) from None
+    except RecursionError:
+        raise InputError("malformed JSON: nested too deeply", file=name) from None
+    except ValueError as err:  # e.g. an integer of thousands of digits
+        raise InputError(f"malformed JSON: {err}", file=name) from None
 
 
 def load_model(path: str | os.PathLike[str], model: type[ModelT]) -> ModelT:
@@ -103,6 +112,10 @@ def format_location(loc: tuple[Any, ...], data: Any) -> str:
     for part in loc:
         if isinstance(part, str) and any(ch in part for ch in "[(,"):
             continue  # a union-branch tag such as "dict[str,...]", not a field name
+        if isinstance(part, str) and part[:1].isupper() and isinstance(node, dict) and (
+            part not in node
+        ):
+            continue  # a union-branch tag naming a model, such as "AddClients"
         if isinstance(part, int):
             text += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
@@ -130,10 +143,20 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 
 
 def write_atomic(path: str | os.PathLike[str], writer: Callable[[Any], object]) -> None:
-    """Call ``writer`` on a temporary binary file, then rename it to ``path``."""
+    """Call ``writer`` on a temporary binary file, then rename it to ``path``.
+
+    A path that cannot be written (a file where a folder should be, no permission) raises
+    `InputError` naming it; missing folders are created.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except (FileExistsError, NotADirectoryError):
+        message = "cannot write: a file stands where a folder should be"
+        raise InputError(message, file=str(path)) from None
+    except OSError as err:
+        raise InputError(f"cannot write: {err.strerror}", file=str(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             writer(handle)
@@ -142,8 +165,10 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[Any], object]) 
         os.umask(umask)
         os.chmod(tmp_name, 0o666 & ~umask)
         os.replace(tmp_name, target)
-    except BaseException:
+    except BaseException as err:
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(err, OSError):  # e.g. the target is a folder, or the disk is full
+            raise InputError(f"cannot write: {err.strerror}", file=str(path)) from None
         raise
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from .. import __version__
+from ..errors import EXIT_INPUT_ERROR
 from .bench_cmd import bench_command
 from .capacity_cmd import capacity_command
 from .explain_cmd import explain_command
@@ -45,5 +48,22 @@ cli.add_command(capacity_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point.
+
+    A bad option value (a folder where a file is wanted, a date that is no date) is bad
+    input like any other: one line and exit status 2, without click's usage banner.
+    Other usage mistakes (a missing argument, an unknown option) keep the banner.
+    """
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.BadParameter as err:
+        click.echo(f"error: {err.format_message()}", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    # Out of standalone mode click returns the code of ``ctx.exit`` (--help, --version).
+    sys.exit(code if isinstance(code, int) else 0)
