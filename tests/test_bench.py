@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from iop_scheduler.bench import BenchSettings, load_settings, run_benchmark
+from iop_scheduler.bench import BenchSettings, RunRecord, load_settings, run_benchmark, summarise
 from iop_scheduler.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,4 +56,32 @@ def test_bench_rejects_an_unknown_method_in_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: --methods: unknown method 'magic' (choose cpsat, greedy)"
     ]
+    assert not (tmp_path / "out").exists()
+
+
+def record(seed: int, penalty: int, bound: int, method: str = "cpsat") -> RunRecord:
+    return RunRecord(
+        instance="clinic", clients=8, method=method, seed=seed, time_limit=60, workers=2,
+        status="feasible", valid=True, penalty=penalty, bound=bound,
+        gap=(penalty - bound) / penalty, first_s=1.0, best_s=2.0, wall_s=60.0, peak_mb=100,
+        variables=10, constraints=20, pools=3,
+    )  # fmt: skip
+
+
+def test_a_row_is_the_median_run_so_its_gap_is_its_own():
+    runs = [record(0, 1_300, 1_000), record(1, 1_200, 1_150), record(2, 1_250, 900)]
+    runs.append(record(0, 2_500, 0, method="greedy"))
+    (cpsat,) = [row for row in summarise(runs) if row["method"] == "cpsat"]
+    # Seed 2 has the median penalty: its bound and gap, not the best bound of seed 1.
+    assert (cpsat["penalty"], cpsat["bound"], cpsat["best"]) == (1_250, 900, 1_200)
+    assert cpsat["gap"] == (cpsat["penalty"] - cpsat["bound"]) / cpsat["penalty"]
+    assert cpsat["vs_greedy"] == 1_250 / 2_500
+
+
+def test_two_clinics_of_one_name_are_refused(tmp_path):
+    twin = tmp_path / "twin.json"
+    twin.write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["bench", str(TINY), str(twin), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "'tiny' is also the name of" in result.stderr
     assert not (tmp_path / "out").exists()

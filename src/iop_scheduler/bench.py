@@ -312,7 +312,12 @@ def _fmt(value: float | int | None, spec: str = ",") -> str:
 
 
 def summarise(records: list[RunRecord]) -> list[dict[str, Any]]:
-    """One row per instance and method: median over seeds, plus CP-SAT / greedy ratio."""
+    """One row per instance and method: the median run, the best penalty, and the ratio.
+
+    Penalty, bound and gap are those of one run, the median by penalty (the lower of the
+    two middle runs when there are an even number), so that the row's gap is its own
+    (penalty - bound) / penalty.
+    """
     from statistics import median
 
     groups: dict[tuple[str, str], list[RunRecord]] = {}
@@ -322,14 +327,15 @@ def summarise(records: list[RunRecord]) -> list[dict[str, Any]]:
     rows = []
     for (instance, method), runs in groups.items():
         valid = [r for r in runs if r.valid]
-        penalties = [r.penalty for r in valid if r.penalty is not None]
-        gaps = [r.gap for r in valid if r.gap is not None]
+        ranked = sorted(
+            (r for r in valid if r.penalty is not None), key=lambda r: (r.penalty, r.seed)
+        )
+        middle = ranked[(len(ranked) - 1) // 2] if ranked else None
         firsts = [r.first_s for r in valid if r.first_s is not None]
-        best_penalty = min(penalties) if penalties else None
         ratio = None
         base = [r.penalty for r in greedy.get(instance, []) if r.valid and r.penalty]
-        if method != "greedy" and penalties and base:
-            ratio = median(penalties) / base[0]
+        if method != "greedy" and middle is not None and middle.penalty is not None and base:
+            ratio = middle.penalty / base[0]
         rows.append(
             {
                 "instance": instance,
@@ -337,10 +343,10 @@ def summarise(records: list[RunRecord]) -> list[dict[str, Any]]:
                 "method": method,
                 "runs": len(runs),
                 "valid": len(valid),
-                "penalty": median(penalties) if penalties else None,
-                "best": best_penalty,
-                "bound": max((r.bound for r in runs if r.bound is not None), default=None),
-                "gap": median(gaps) if gaps else None,
+                "penalty": middle.penalty if middle else None,
+                "best": ranked[0].penalty if ranked else None,
+                "bound": middle.bound if middle else None,
+                "gap": middle.gap if middle else None,
                 "first_s": median(firsts) if firsts else None,
                 "wall_s": median(r.wall_s for r in runs),
                 "peak_mb": max(r.peak_mb for r in runs),
@@ -355,7 +361,7 @@ def summarise(records: list[RunRecord]) -> list[dict[str, Any]]:
 
 
 def markdown_table(records: list[RunRecord], command: str) -> str:
-    """The results as a markdown table (medians over seeds), with the command and machine."""
+    """The results as a markdown table (the median run of each), with the command and machine."""
     rows = summarise(records)
     workers = records[0].workers if records else 0
     lines = [
@@ -363,7 +369,7 @@ def markdown_table(records: list[RunRecord], command: str) -> str:
         "",
         f"Machine: {machine_description(workers)}",
         "",
-        "| instance | clients | method | valid | penalty (median) | best | bound | gap | "
+        "| instance | clients | method | valid | penalty (median run) | best | bound | gap | "
         "first valid (s) | wall (s) | peak MB | variables | constraints | vs greedy |",
         "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]

@@ -18,6 +18,7 @@ from ..bench import (
     write_results,
 )
 from ..errors import InputError
+from ..io import load_instance
 from .common import handles_input_errors, time_limit_option, workers_option
 
 
@@ -75,9 +76,17 @@ def bench_command(
         settings.instances = expand_instances(paths)
     if not settings.instances:
         raise InputError("no instances to run: give files or folders, or --config")
+    named: dict[str, Path] = {}
     for path in settings.instances:
-        if not path.exists():
-            raise InputError("file not found", file=str(path))
+        # Results are keyed by the clinic's name: two files of one name would be merged.
+        name = load_instance(path).name
+        if name in named:
+            raise InputError(
+                f"name: '{name}' is also the name of {named[name]}; give each benchmarked "
+                "clinic its own name",
+                file=str(path),
+            )
+        named[name] = path
     if time_limit is not None:
         settings.time_limit = time_limit
         settings.time_limits = {}
