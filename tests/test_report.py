@@ -13,6 +13,7 @@ from helpers import base_instance, client, session, timetable
 from iop_scheduler import score
 from iop_scheduler.cli import cli
 from iop_scheduler.report.compliance import compliance, render_markdown, render_table, to_json
+from iop_scheduler.scoring import penalty_terms
 from solved_tiny import solved_tiny, tiny_files
 
 
@@ -183,3 +184,21 @@ def test_report_on_a_mismatched_timetable_is_an_input_error(tmp_path):
     inst.write_text(base_instance().model_dump_json(), encoding="utf-8")
     result = run("report", inst, table)
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_client_in_overlapping_sessions_is_broken_and_never_idle_below_zero():
+    # c1 is booked into two sessions at once (rule 4): the report names the broken rule
+    # and does not count c1 among the clients meeting every rule, and the overlap never
+    # makes the idle time negative (it would lower the penalty of a broken week).
+    inst = base_instance(clients=[client("c1", requires={"grp": 1})])
+    table = timetable(
+        session("s1", "grp", "09:00", "11:00"),
+        session("s2", "ind", "10:00", "11:00", room="r2"),
+    )
+    report = compliance(inst, table)
+    (c1,) = report.clients
+    assert c1.status == "broken" and report.clients_ok == 0
+    assert any(p.startswith("[client_overlap]") for p in c1.problems)
+    assert c1.days[0].idle_minutes == 0 and report.idle == []
+    assert score(inst, table)["client_idle_minute"].amount == 0
+    assert penalty_terms(inst, table.sessions)["client_idle_minute"].amount == 0

@@ -115,7 +115,9 @@ def penalty_terms(
     idle = 0
     for day_sessions in per_client_day.values():
         span = max(s.end for s in day_sessions) - min(s.start for s in day_sessions)
-        idle += span - sum(s.end - s.start for s in day_sessions)
+        # Minutes in some session, overlaps once (only an invalid week has overlaps).
+        busy = {t for s in day_sessions for t in range(s.start, s.end)}
+        idle += span - len(busy)
     terms = {
         "staff_minute": PenaltyTerm("staff_minute", staff, weights.staff_minute),
         "client_idle_minute": PenaltyTerm("client_idle_minute", idle, weights.client_idle_minute),

@@ -23,6 +23,7 @@ from ..domain import Availability, Instance, ScheduledSession, Timetable
 from ..result import TERM_NAMES, PenaltyTerm, total_penalty
 from ..times import format_hhmm
 from ..validator import score, validate
+from ..validator.penalty import covered_minutes
 
 #: How many of the costliest sessions the staff-time breakdown lists.
 TOP_SESSIONS = 10
@@ -56,10 +57,33 @@ class ClientCompliance:
 
     @property
     def status(self) -> str:
-        """``OK``, or ``short`` / ``over`` when a rule is not met."""
+        """``OK``, ``broken``, ``short`` or ``over``.
+
+        ``broken`` when a session of theirs breaks a rule (track, availability, overlap,
+        assigned clinician); else ``short`` / ``over`` for their day and week rules.
+        """
         if not self.problems:
             return "OK"
+        if any(p.startswith("[") for p in self.problems):
+            return "broken"
         return "short" if any("short" in p or "below" in p for p in self.problems) else "over"
+
+
+#: Rules that `_client` states in its own words (hours, days, groups, disciplines, required
+#: sessions); any other violation naming a client is added to their problems as it is.
+_CLIENT_WEEK_RULES = frozenset(
+    {
+        "min_days_per_client_week",
+        "min_hours_per_client_week",
+        "max_hours_per_client_week",
+        "min_disciplines_per_client_week",
+        "min_hours_per_client_day",
+        "max_hours_per_client_day",
+        "min_group_sessions_per_client_day",
+        "max_same_type_per_client_day",
+        "shortfalls",
+    }
+)
 
 
 @dataclass
@@ -296,6 +320,7 @@ def _client(instance: Instance, client_id: str, items: list[ScheduledSession]) -
         minutes = sum(s.end - s.start for s in day_items)
         groups = sum(1 for s in day_items if instance.type_by_id[s.type].kind == "group")
         span = max(s.end for s in day_items) - min(s.start for s in day_items)
+        idle = span - covered_minutes([(s.start, s.end) for s in day_items])
         ok = True
         if minutes < _need_minutes(rules.min_hours_per_client_day):
             problems.append(
@@ -321,7 +346,7 @@ def _client(instance: Instance, client_id: str, items: list[ScheduledSession]) -
                 problems.append(f"{day}: {count} {type_id} sessions, over "
                                 f"{rules.max_same_type_per_client_day}")  # fmt: skip
                 ok = False
-        days.append(ClientDay(day, minutes, len(day_items), groups, span - minutes, ok))
+        days.append(ClientDay(day, minutes, len(day_items), groups, idle, ok))
     minutes = sum(s.end - s.start for s in items)
     if len(days) < rules.min_days_per_client_week:
         problems.append(f"{len(days)} day(s), short of {rules.min_days_per_client_week}")
@@ -373,6 +398,15 @@ def compliance(
         for c in dict.fromkeys(s.clients):
             by_client[c].append(s)
     clients = [_client(instance, c.id, by_client.get(c.id, [])) for c in instance.clients]
+    violations = validate(instance, timetable)
+    for row in clients:
+        row.problems += [
+            str(v)
+            for v in violations
+            if row.id in v.clients
+            and v.rule not in _CLIENT_WEEK_RULES
+            and not v.rule.startswith("requires:")
+        ]
 
     led: dict[str, list[ScheduledSession]] = defaultdict(list)
     held: dict[str, list[ScheduledSession]] = defaultdict(list)
@@ -491,7 +525,7 @@ def compliance(
         instance=instance.name,
         week_of=instance.week_of.isoformat() if instance.week_of else None,
         status=timetable.status,
-        violations=[str(v) for v in validate(instance, timetable)],
+        violations=[str(v) for v in violations],
         terms=terms,
         rules=instance.rules.model_dump(),
         clients=clients,

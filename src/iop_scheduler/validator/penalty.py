@@ -11,6 +11,24 @@ from ..result import PenaltyTerm
 from .rules import _Week, real_shortfalls, shortfalls_allowed
 
 
+def covered_minutes(spans: list[tuple[int, int]]) -> int:
+    """Minutes inside at least one of the spans (overlaps count once).
+
+    In a valid week a client's sessions never overlap; counting overlaps once keeps the
+    idle time of an invalid one from going below zero.
+    """
+    covered = 0
+    reached = None
+    for start, end in sorted(spans):
+        if reached is None or start >= reached:
+            covered += end - start
+            reached = end
+        elif end > reached:
+            covered += end - reached
+            reached = end
+    return covered
+
+
 def score(
     instance: Instance,
     timetable: Timetable,
@@ -39,7 +57,7 @@ def score(
     for spans in days.values():
         first = min(start for start, _ in spans)
         last = max(end for _, end in spans)
-        idle += (last - first) - sum(end - start for start, end in spans)
+        idle += (last - first) - covered_minutes(spans)
     terms = {
         "staff_minute": PenaltyTerm("staff_minute", staff, weights.staff_minute),
         "client_idle_minute": PenaltyTerm("client_idle_minute", idle, weights.client_idle_minute),
