@@ -271,3 +271,6 @@ def test_ctrl_c_ends_the_running_solves_and_skips_the_rest(tmp_path, processes):
     assert proc.returncode == 0, stdout + stderr
     skipped = stdout.count("not solved (stopped by Ctrl-C)")
     assert skipped == 4 - processes, stdout
+    # In the table they read "skipped", not "unknown" (which means out of time).
+    (status_row,) = [line for line in stdout.splitlines() if line.startswith("status")]
+    assert status_row.split().count("skipped") == 4 - processes, status_row

@@ -440,6 +440,11 @@ def _share(item: Utilisation) -> str:
     return "-" if item.share is None else f"{item.share:.0%}"
 
 
+def _with_article(noun: str) -> str:
+    """``a counselor``, ``an office``."""
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
 def render_report(report: CapacityReport) -> str:
     """The capacity report as text: probes, the answer, what binds, utilisation."""
     lines = [
@@ -499,8 +504,14 @@ def render_report(report: CapacityReport) -> str:
             lines.append(f"  {what:<44} {probe_text(relax.probe)}")
         enough = [r for r in report.relaxations if r.served]
         if enough:
-            names = ", ".join(f"a {r.kind.replace('_', ' ')}" for r in enough)
-            lines.append(f"Adding {names} is enough to serve +{report.first_unserved}.")
+            names = [_with_article(r.kind.replace("_", " ")) for r in enough]
+            if len(names) == 1:
+                lines.append(f"Adding {names[0]} is enough to serve +{report.first_unserved}.")
+            else:
+                either = ", ".join(names[:-1]) + f" or {names[-1]}"
+                lines.append(
+                    f"Adding any one of {either} is enough to serve +{report.first_unserved}."
+                )
         else:
             lines.append(
                 f"No single added clinician or room is enough to serve +{report.first_unserved}."

@@ -424,10 +424,18 @@ def _hours(value: Any) -> str:
     return f"{value:,.1f}"
 
 
+def _status_text(outcome: ScenarioOutcome) -> str:
+    """The solve's status, or ``skipped`` for a scenario Ctrl-C kept from running.
+
+    Its status is ``unknown``, which would read as a solve that ran out of time.
+    """
+    return "skipped" if outcome.skipped else outcome.status.value
+
+
 def _metrics(outcomes: Sequence[ScenarioOutcome]) -> list[_Metric]:
     """The rows of the comparison, in print order."""
     rows = [
-        _Metric("status", "status", lambda o: o.status.value, str, difference=False),
+        _Metric("status", "status", _status_text, str, difference=False),
         _Metric("valid", "valid", lambda o: o.valid, _yes_no, difference=False),
         _Metric("penalty", "penalty", lambda o: o.penalty, _integer),
         _Metric("gap to bound", "gap", lambda o: o.gap, _percent, difference=False),
@@ -446,7 +454,11 @@ def _metrics(outcomes: Sequence[ScenarioOutcome]) -> list[_Metric]:
         ),
         _Metric("shortfall hours", "shortfall_hours", lambda o: o.shortfall_hours, _hours),
         _Metric(
-            "solve seconds", "solve_seconds", lambda o: o.solve_seconds, _hours, difference=False
+            "solve seconds",
+            "solve_seconds",
+            lambda o: None if o.skipped else o.solve_seconds,
+            _hours,
+            difference=False,
         ),
     ]
     return rows

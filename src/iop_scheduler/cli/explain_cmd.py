@@ -31,7 +31,7 @@ def explain_command(instance: str, time_limit: float, output_format: str) -> Non
 
     \b
     Example:
-      iop-scheduler explain instances/infeasible/client-two-days.json
+      iop-scheduler explain instances/infeasible/client-days.json
     """
     week = load_instance(instance)
     found = explain(week, time_limit=time_limit)

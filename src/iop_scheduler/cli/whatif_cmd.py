@@ -81,8 +81,8 @@ def whatif_command(
     \b
     Examples:
       iop-scheduler whatif instances/small.json instances/scenarios/small-staffing.json
-      iop-scheduler whatif week.json scenarios.json -o whatif/ --time-limit 60 --processes 4
-      iop-scheduler whatif week.json scenarios.json --scheduler tcp://10.0.0.5:8786
+      iop-scheduler whatif clinic.json scenarios.json -o whatif/ --time-limit 60 --processes 4
+      iop-scheduler whatif clinic.json scenarios.json --scheduler tcp://10.0.0.5:8786
     """
     if scheduler is not None:
         dask_client_class()  # fail now, with the extra to install, if dask is missing
