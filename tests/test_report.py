@@ -202,3 +202,15 @@ def test_a_client_in_overlapping_sessions_is_broken_and_never_idle_below_zero():
     assert c1.days[0].idle_minutes == 0 and report.idle == []
     assert score(inst, table)["client_idle_minute"].amount == 0
     assert penalty_terms(inst, table.sessions)["client_idle_minute"].amount == 0
+
+
+def test_a_timetable_of_another_clinic_name_gets_a_note(tmp_path):
+    instance_path, table_path = tiny_files(tmp_path)
+    data = json.loads(table_path.read_text(encoding="utf-8"))
+    data["instance"] = "riverside"
+    table_path.write_text(json.dumps(data), encoding="utf-8")
+    for command in ("validate", "report"):
+        result = run(command, instance_path, table_path)
+        # The ids fit, so it is checked as usual; the note says the names differ.
+        assert result.exit_code == 0, result.output
+        assert "is a timetable of 'riverside', checked against 'tiny'" in result.stderr

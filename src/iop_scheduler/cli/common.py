@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..domain import Instance, Timetable
 from ..errors import EXIT_INPUT_ERROR, InputError
 from ..result import ProgressPoint
 
@@ -29,6 +30,20 @@ def handles_input_errors(func: F) -> F:
             sys.exit(EXIT_INPUT_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def note_other_clinic(instance: Instance, timetable: Timetable, file: str) -> None:
+    """A note on stderr when a timetable names another clinic than the instance.
+
+    Only a note: the ids decide whether the timetable fits (a re-plan, or a renamed copy
+    of the instance, keeps them), and a timetable naming unknown ids is an input error.
+    """
+    if timetable.instance and instance.name and timetable.instance != instance.name:
+        click.echo(
+            f"note: {file} is a timetable of '{timetable.instance}', checked against "
+            f"'{instance.name}'",
+            err=True,
+        )
 
 
 def time_limit_option(

@@ -11,7 +11,7 @@ from ..errors import InputError
 from ..export import FORMATS, export_csv, export_html, export_ics, export_xlsx, resolve_week
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
-from .common import handles_input_errors
+from .common import handles_input_errors, note_other_clinic
 
 #: What ``-o`` is when it is not given: next to the timetable, named after it.
 DEFAULT_SUFFIX = {"csv": "-csv", "xlsx": ".xlsx", "ics": "-ics", "html": ".html"}
@@ -90,6 +90,7 @@ def export_command(
     week = load_instance(instance)
     table = load_timetable(timetable)
     ensure_timetable(week, table, file=timetable)
+    note_other_clinic(week, table, timetable)
     dates = resolve_week(week, week_of.date() if week_of else None)
     if dates.note:
         click.echo(dates.note, err=True)

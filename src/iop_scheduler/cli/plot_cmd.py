@@ -9,7 +9,7 @@ import click
 from ..errors import InputError
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
-from .common import handles_input_errors
+from .common import handles_input_errors, note_other_clinic
 
 
 @click.command("plot")
@@ -42,5 +42,6 @@ def plot_command(instance: str, timetable: str, output: str | None) -> None:
     week = load_instance(instance)
     table = load_timetable(timetable)
     ensure_timetable(week, table, file=timetable)
+    note_other_clinic(week, table, timetable)
     files = write_plots(week, table, target)
     click.echo(f"Wrote {', '.join(f.name for f in files)} to {target}")

@@ -13,7 +13,7 @@ from ..io import load_instance, load_timetable
 from ..report.summary import penalty_table
 from ..result import total_penalty
 from ..validator import check_references, score, shortfalls_allowed, validate
-from .common import handles_input_errors, output_format_option
+from .common import handles_input_errors, note_other_clinic, output_format_option
 
 
 @click.command("validate")
@@ -41,6 +41,7 @@ def validate_command(
     week = load_instance(instance)
     table = load_timetable(timetable)
     check_references(week, table, file=timetable)
+    note_other_clinic(week, table, timetable)
     before = load_timetable(previous) if previous else None
     violations = validate(week, table)
     has_week = table.status in ("optimal", "feasible")
