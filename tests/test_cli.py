@@ -184,3 +184,15 @@ def test_ctrl_c_stops_a_long_solve_and_keeps_the_best_timetable(tmp_path):
     assert "Penalty" in stdout
     week = load_instance(TINY)
     check_timetable(week, load_timetable(out))
+
+
+def test_validate_shows_what_is_wrong_with_a_file_that_holds_no_timetable(tmp_path):
+    week = write(tmp_path, "week.json", base_dict())
+    table = timetable(session("s1", "grp", "09:00", "10:00"), status="infeasible",
+                      penalty=None)  # fmt: skip
+    path = tmp_path / "table.json"
+    path.write_text(table.model_dump_json(), encoding="utf-8")
+    result = run("validate", week, path)
+    assert result.exit_code == 1
+    # Not only "holds no timetable": the status rule it breaks (SPEC 9.14) is listed too.
+    assert "[status] status infeasible but sessions or shortfalls are listed" in result.stdout

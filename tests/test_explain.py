@@ -142,6 +142,31 @@ def test_the_model_explains_what_the_quick_checks_miss():
     assert result.timetable.explanation == found.reasons
 
 
+def test_required_sessions_beyond_the_weekly_maximum():
+    instance = base_instance(
+        rules={"max_hours_per_client_week": 1.5},
+        clients=[client("c1", requires={"grp": 1, "ind": 1})],
+    )
+    finding = only_finding(instance, "max_hours_per_client_week")
+    assert str(finding) == (
+        "client c1's required sessions take 2h but a client attends at most 1.5 h a week"
+    )
+
+
+def test_the_maximums_are_named_among_the_rules_that_cannot_hold():
+    # Two required one-hour sessions on the one day, but at most 1.5 h a day: no quick
+    # check fires (the week maximum is not set); the model's conflict set must name the
+    # daily maximum, or the facts it lists could all hold.
+    instance = base_instance(
+        rules={"max_hours_per_client_day": 1.5},
+        clients=[client("c1", requires={"grp": 1, "ind": 1})],
+    )
+    assert diagnose(instance) == []
+    found = explain(instance, time_limit=10)
+    assert found.infeasible is True
+    assert "at most 1.5 h" in " ".join(found.reasons), found.reasons
+
+
 def test_a_feasible_week_has_nothing_to_explain():
     found = explain(base_instance(), time_limit=5)
     assert found.infeasible is False and found.reasons == []

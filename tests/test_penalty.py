@@ -7,6 +7,7 @@ import pytest
 
 from helpers import base_instance, client, clinician, session, solve_checked, timetable
 from iop_scheduler import Status, score
+from iop_scheduler.io import dump_timetable
 from iop_scheduler.times import parse_hhmm
 
 OPTIMAL = Status.OPTIMAL
@@ -263,6 +264,21 @@ def test_shortfall_minute_costs_its_weight():
             for s in result.timetable.shortfalls] == [
         ("c1", "min_hours_per_client_week", 2, 1)
     ]
+
+
+def test_shortfall_counts_are_whole_numbers_and_hours_may_be_fractions():
+    # SPEC 9.13: days, disciplines and required sessions are counts; hours may be 9.5.
+    instance = base_instance(
+        close="10:00",
+        rules={"min_hours_per_client_week": 1.5, "min_days_per_client_week": 2},
+    )
+    result = solve_checked(instance, allow_shortfalls=True)
+    written = {e["rule"]: e for e in dump_timetable(result.timetable)["shortfalls"]}
+    days = written["min_days_per_client_week"]
+    assert (days["required"], days["scheduled"]) == (2, 1)
+    assert isinstance(days["required"], int) and isinstance(days["scheduled"], int)
+    hours = written["min_hours_per_client_week"]
+    assert (hours["required"], hours["scheduled"]) == (1.5, 1)
 
 
 # -- all weights at once -------------------------------------------------------------------

@@ -763,6 +763,20 @@ def test_fixed_group_may_take_more_clients():
     assert violation.clients == ("c2",) and violation.sessions == ("s2",)
 
 
+def test_two_alike_bookings_need_two_sessions():
+    # Two fixed bookings of one group at one time with one leader: one session cannot
+    # answer both (SPEC rule 9), so the validator names the one left missing.
+    booked = {"type": "grp", "day": "mon", "start": "09:00", "clinician": "cl1", "room": "r1"}
+    instance = base_instance(
+        clients=[client("c1"), client("c2")],
+        rules={"min_group_sessions_per_client_day": 1, "min_hours_per_client_day": 1},
+        fixed_sessions=[{**booked, "clients": ["c1"]}, {**booked, "clients": ["c2"]}],
+    )
+    table = timetable(session("s1", "grp", "09:00", "10:00", clients=["c1", "c2"]))
+    fixed = [v for v in validate(instance, table) if v.rule == "fixed"]
+    assert len(fixed) == 1 and "fixed session 1" in fixed[0].message
+
+
 def test_clients_may_fill_a_fixed_group():
     instance = base_instance(
         close="10:00",

@@ -114,6 +114,24 @@ def _rule_contradictions(inst: Instance) -> Iterator[Finding]:
             ),
             clients=tuple(must_attend),
         )
+    if rules.max_hours_per_client_week is not None:
+        most = hours_to_minutes_floor(rules.max_hours_per_client_week)
+        for client in inst.clients:
+            required = sum(
+                n * inst.type_by_id[t].duration_minutes
+                for t, n in client.requires.items()
+                if t in inst.type_by_id
+            )
+            if required > most:
+                yield Finding(
+                    "max_hours_per_client_week",
+                    (
+                        f"client {client.id}'s required sessions take {_hours(required)} "
+                        f"but a client attends at most {rules.max_hours_per_client_week:g} h "
+                        f"a week"
+                    ),
+                    clients=(client.id,),
+                )
     if rules.min_days_per_client_week > len(inst.days):
         yield Finding(
             "min_days_per_client_week",

@@ -415,8 +415,9 @@ class Shortfall(StrictModel):
 
     client: str
     rule: str
-    required: float
-    scheduled: float
+    #: Hours for min_hours_per_client_week (fractions allowed); counts for the others.
+    required: int | float
+    scheduled: int | float
 
 
 class Timetable(BaseModel):

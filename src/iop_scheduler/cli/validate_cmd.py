@@ -62,6 +62,8 @@ def validate_command(
     else:
         if not has_week:
             click.echo(f"{timetable}: status {table.status}, so it holds no timetable to check")
+            for v in violations:  # a file claiming no timetable while listing sessions
+                click.echo(f"  {v}")
         elif violations:
             click.echo(f"{timetable}: {len(violations)} broken rule(s)")
             for v in violations:
@@ -73,14 +75,19 @@ def validate_command(
             click.echo(f"\nPenalty {penalty:,}")
             click.echo("\n".join(penalty_table(terms)))
             declared = table.penalty
+            planned_on_previous = "change_from_previous" in (table.model_extra or {}).get(
+                "penalty_terms", {}
+            )
             if (
                 declared is not None
                 and declared != penalty
-                and (
-                    previous
-                    or "change_from_previous"
-                    not in (table.model_extra or {}).get("penalty_terms", {})
-                )
+                and (previous or not planned_on_previous)
             ):
-                click.echo(f"Note: the file declares penalty {declared:,}; computed {penalty:,}.")
+                # Not a broken rule (a hand-edited file keeps its old header), but the
+                # file's status and bound then describe another week.
+                click.echo(
+                    f"Note: the file declares penalty {declared:,}, but this timetable's "
+                    f"penalty is {penalty:,}: its status ({table.status}) and bound "
+                    f"describe another week."
+                )
     sys.exit(EXIT_OK if has_week and not violations else EXIT_FINDINGS)

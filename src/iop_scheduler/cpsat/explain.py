@@ -97,9 +97,12 @@ def describe_family(instance: Instance, family: str) -> str:
             for t, k in sorted(client.assigned_clinicians.items())
             if client.requires.get(t, 0) > 0
         ]
+        most = rules.max_hours_per_client_week
+        hours = f"{rules.min_hours_per_client_week:g} h" + (
+            "" if most is None else f" (at most {most:g} h)"
+        )
         text = (
-            f"client {ident} needs {rules.min_days_per_client_week} days, "
-            f"{rules.min_hours_per_client_week:g} h and "
+            f"client {ident} needs {rules.min_days_per_client_week} days, {hours} and "
             f"{rules.min_disciplines_per_client_week} disciplines a week"
         )
         if needs:
@@ -108,10 +111,14 @@ def describe_family(instance: Instance, family: str) -> str:
             text += f" ({'; '.join(assigned)})"
         return text + f"; available {_availability(instance, client.availability)}"
     if kind == "client_day":
+        most = rules.max_hours_per_client_day
+        hours = f"at least {rules.min_hours_per_client_day:g} h" + (
+            "" if most is None else f" and at most {most:g} h"
+        )
         return (
-            f"on each day client {ident} attends: at least "
-            f"{rules.min_hours_per_client_day:g} h and "
-            f"{rules.min_group_sessions_per_client_day} group sessions of different types"
+            f"on each day client {ident} attends: {hours}, "
+            f"{rules.min_group_sessions_per_client_day} group sessions or more, and at most "
+            f"{rules.max_same_type_per_client_day} session(s) of one type"
         )
     if kind == "clinician_hours":
         clin = instance.clinician_by_id[ident]

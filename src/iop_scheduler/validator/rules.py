@@ -481,6 +481,7 @@ def check_program_days(week: _Week) -> Iterator[Violation]:
 def check_fixed(week: _Week) -> Iterator[Violation]:
     """Rule 9: every fixed session is present as booked, with its listed clients."""
     inst = week.instance
+    taken: set[int] = set()  # one session answers one booking, even of two alike
     for index, booked in enumerate(inst.fixed_sessions):
         matches = [
             s
@@ -490,7 +491,12 @@ def check_fixed(week: _Week) -> Iterator[Violation]:
             and s.start == booked.start
             and s.clinician == booked.clinician
             and s.room == booked.room
+            and id(s) not in taken
         ]
+        # Of several, the one holding the most of the booked clients.
+        matches.sort(key=lambda s: -len(set(booked.clients) & set(s.clients)))
+        if matches:
+            taken.add(id(matches[0]))
         if not matches:
             yield Violation(
                 "fixed",
