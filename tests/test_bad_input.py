@@ -393,6 +393,21 @@ def test_an_output_path_that_cannot_be_written(tmp_path):
     assert_input_error(result, str(out), "cannot write")
 
 
+def test_outputs_are_checked_before_the_solve(tmp_path):
+    # replan writes two files: when the second cannot be written, neither is, and the
+    # solve does not even start.
+    week = tmp_path / "week.json"
+    week.write_text(json.dumps(base_dict()), encoding="utf-8")
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    first, second = tmp_path / "week2.json", tmp_path / "afile" / "week.json"
+    result = run("replan", str(week), "--previous", str(week), "--change", str(week),
+                 "-o", str(first), "--new-instance", str(second))  # fmt: skip
+    assert_input_error(result, str(second), "cannot write")
+    assert not first.exists()
+    result = run("bench", str(week), "--methods", "greedy", "-o", str(tmp_path / "afile" / "out"))
+    assert_input_error(result, "cannot write")
+
+
 def test_a_folder_given_as_a_file_is_one_line(tmp_path):
     # Checked by click while parsing options, before any command runs: `main` makes the
     # error one line with exit status 2, like every other bad input.
@@ -402,6 +417,10 @@ def test_a_folder_given_as_a_file_is_one_line(tmp_path):
     assert done.stderr.strip().splitlines() == [
         f"error: Invalid value for 'INSTANCE': File '{tmp_path}' is a directory."
     ]
+    # A missing argument is a usage mistake, not bad input: click's banner stays.
+    done = subprocess.run(command[:-1], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Usage:" in done.stderr and "Missing argument 'INSTANCE'" in done.stderr
 
 
 @pytest.mark.parametrize(
@@ -417,6 +436,20 @@ def test_a_folder_given_as_a_file_is_one_line(tmp_path):
             '[variants.quick]\nmethod = "magic"',
             ["variants.quick.method", "unknown method 'magic'"],
             id="variant-method",
+        ),
+        pytest.param(
+            "[variants.quick]\nparameters = { no_such_param = 1 }",
+            ["variants.quick.parameters", "unknown CP-SAT parameter 'no_such_param'"],
+            id="variant-parameter",
+        ),
+        pytest.param(
+            '[variants.quick]\ngreedy_hint = "maybe"',
+            ["variants.quick.greedy_hint", "valid boolean"],
+            id="variant-type",
+        ),
+        pytest.param(
+            "[variants.quick]\nseeds = 3", ["variants.quick.seeds", "unknown setting"],
+            id="variant-unknown-setting",
         ),
     ],
 )

@@ -775,6 +775,18 @@ def test_two_alike_bookings_need_two_sessions():
     table = timetable(session("s1", "grp", "09:00", "10:00", clients=["c1", "c2"]))
     fixed = [v for v in validate(instance, table) if v.rule == "fixed"]
     assert len(fixed) == 1 and "fixed session 1" in fixed[0].message
+    # Two sessions answer the two bookings when paired right: booking 1 (c2) takes s1,
+    # though booking 0 (no client listed) could have taken s1 first. No client is missing.
+    instance = base_instance(
+        clients=[client("c1"), client("c2")],
+        rules={"min_group_sessions_per_client_day": 1, "min_hours_per_client_day": 1},
+        fixed_sessions=[{**booked, "clients": []}, {**booked, "clients": ["c2"]}],
+    )
+    table = timetable(
+        session("s1", "grp", "09:00", "10:00", clients=["c2"]),
+        session("s2", "grp", "09:00", "10:00", clients=["c1"]),
+    )
+    assert [v for v in validate(instance, table) if v.rule == "fixed"] == []
 
 
 def test_clients_may_fill_a_fixed_group():

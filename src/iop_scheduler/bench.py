@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .errors import InputError
 from .options import ModelSettings
@@ -125,10 +125,20 @@ def load_settings(path: str | os.PathLike[str], base: Path | None = None) -> Ben
     root = base or Path(path).parent
     variants = {}
     for variant_name, spec in protocol.variants.items():
+        where = f"variants.{variant_name}"
+        known = {f.name for f in fields(Variant)}
+        for key in spec:
+            if key not in known:
+                raise InputError(f"{where}.{key}: unknown setting", file=name)
         try:
-            variants[variant_name] = Variant(**spec)
-        except TypeError as err:
-            raise InputError(f"variants.{variant_name}: {err}", file=name) from None
+            variants[variant_name] = TypeAdapter(Variant).validate_python(spec)
+        except ValidationError as err:
+            raise InputError(f"{where}.{describe_validation_error(err, spec)}", file=name) from None
+        from .cpsat.solve import check_parameters  # CP-SAT's own names, checked now
+
+        problem = check_parameters(variants[variant_name].parameters)
+        if problem:
+            raise InputError(f"{where}.parameters: {problem}", file=name)
         if variants[variant_name].method not in METHODS:
             raise InputError(
                 f"variants.{variant_name}.method: unknown method "
@@ -261,7 +271,6 @@ def write_results(records: list[RunRecord], out: Path, command: str) -> list[Pat
     """Write results.csv, history.csv, results.md and the plots; return the files."""
     from .io import write_text_atomic
 
-    out.mkdir(parents=True, exist_ok=True)
     rows = []
     for r in records:
         row = asdict(r)

@@ -1063,7 +1063,9 @@ def solve_greedy(
     # time: after a round of both appointment orders, the next round puts every client
     # left unmet so far in front.
     first: frozenset[str] = frozenset()
-    for _ in range(1 + PRIORITY_ROUNDS):
+    # With shortfalls allowed an unmet week stands as it is: one round, as before.
+    rounds = 1 if options.allow_shortfalls else 1 + PRIORITY_ROUNDS
+    for _ in range(rounds):
         unmet_this_round: set[str] = set()
         for order in APPOINTMENT_ORDERS:
             coordinator = GreedyCoordinator(

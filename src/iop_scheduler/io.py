@@ -127,6 +127,14 @@ def format_location(loc: tuple[Any, ...], data: Any) -> str:
     return text
 
 
+def ensure_writable(path: str | os.PathLike[str]) -> None:
+    """Raise `InputError` now if ``path`` cannot be written later (before a long solve).
+
+    Creates missing folders, as writing would; leaves no file behind.
+    """
+    write_atomic(path, lambda handle: None, replace=False)
+
+
 def write_json_atomic(path: str | os.PathLike[str], payload: Any) -> None:
     """Write JSON so that the file is either the whole new content or untouched."""
     write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
@@ -142,7 +150,9 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     write_atomic(path, lambda handle: handle.write(data))
 
 
-def write_atomic(path: str | os.PathLike[str], writer: Callable[[Any], object]) -> None:
+def write_atomic(
+    path: str | os.PathLike[str], writer: Callable[[Any], object], *, replace: bool = True
+) -> None:
     """Call ``writer`` on a temporary binary file, then rename it to ``path``.
 
     A path that cannot be written (a file where a folder should be, no permission) raises
@@ -164,6 +174,11 @@ def write_atomic(path: str | os.PathLike[str], writer: Callable[[Any], object]) 
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp_name, 0o666 & ~umask)
+        if not replace:  # only checking that the folder takes a file
+            if target.is_dir():
+                raise IsADirectoryError(21, "a folder stands where the file should be")
+            Path(tmp_name).unlink()
+            return
         os.replace(tmp_name, target)
     except BaseException as err:
         Path(tmp_name).unlink(missing_ok=True)

@@ -114,10 +114,11 @@ def penalty_terms(
                 misses += 1
     idle = 0
     for day_sessions in per_client_day.values():
-        span = max(s.end for s in day_sessions) - min(s.start for s in day_sessions)
-        # Minutes in some session, overlaps once (only an invalid week has overlaps).
+        # Minutes in some session, overlaps once (only an invalid week has overlaps, or
+        # sessions that end before they start, which span no time).
         busy = {t for s in day_sessions for t in range(s.start, s.end)}
-        idle += span - len(busy)
+        if busy:
+            idle += max(busy) + 1 - min(busy) - len(busy)
     terms = {
         "staff_minute": PenaltyTerm("staff_minute", staff, weights.staff_minute),
         "client_idle_minute": PenaltyTerm("client_idle_minute", idle, weights.client_idle_minute),

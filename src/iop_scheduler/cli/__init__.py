@@ -56,6 +56,9 @@ def main() -> None:
     """
     try:
         code = cli.main(standalone_mode=False)
+    except click.MissingParameter as err:  # a usage mistake: the banner helps
+        err.show()
+        sys.exit(err.exit_code)
     except click.BadParameter as err:
         click.echo(f"error: {err.format_message()}", err=True)
         sys.exit(EXIT_INPUT_ERROR)

@@ -18,7 +18,7 @@ from ..bench import (
     write_results,
 )
 from ..errors import InputError
-from ..io import load_instance
+from ..io import ensure_writable, load_instance
 from .common import handles_input_errors, time_limit_option, workers_option
 
 
@@ -100,6 +100,7 @@ def bench_command(
         if method not in METHODS and method not in settings.variants:
             known = [*METHODS, *settings.variants]
             raise InputError(f"--methods: unknown method '{method}' (choose {', '.join(known)})")
+    ensure_writable(Path(out) / "results.csv")  # fail now, not after every run
     runs = sum(
         len(settings.instances) * (1 if m == "greedy" else settings.seeds) for m in settings.methods
     )

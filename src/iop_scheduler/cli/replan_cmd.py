@@ -10,7 +10,7 @@ import click
 from ..changes import load_changes
 from ..diff import diff_timetables
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
-from ..io import dump_timetable, load_instance, load_timetable, write_json_atomic
+from ..io import dump_timetable, ensure_writable, load_instance, load_timetable, write_json_atomic
 from ..options import SolveOptions
 from ..replan import replan
 from ..report.summary import result_summary
@@ -79,6 +79,9 @@ def replan_command(
       iop-scheduler validate small2.json week2.json
     """
     week = load_instance(instance)
+    for path in (output, new_instance):
+        if path:
+            ensure_writable(path)  # both or neither: fail now, not after the solve
     before = load_timetable(previous)
     changes = load_changes(change_file)
     options = SolveOptions(

@@ -9,7 +9,7 @@ import click
 
 from ..api import METHODS, solve_with
 from ..errors import EXIT_FINDINGS, EXIT_OK
-from ..io import dump_timetable, load_instance, load_timetable, write_json_atomic
+from ..io import dump_timetable, ensure_writable, load_instance, load_timetable, write_json_atomic
 from ..options import SolveOptions
 from ..report.summary import result_summary
 from .common import ProgressPrinter, handles_input_errors, output_format_option, solver_options
@@ -74,6 +74,8 @@ def solve_command(
       iop-scheduler solve instances/small.json --format json > week.json
     """
     week = load_instance(instance)
+    if output:
+        ensure_writable(output)  # fail now, not after the solve
     options = SolveOptions(
         time_limit=time_limit,
         workers=workers,

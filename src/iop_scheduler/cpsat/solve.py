@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
 
 from ..candidates import build_candidates
@@ -129,6 +130,15 @@ def apply_parameters(params: object, overrides: dict[str, object]) -> None:
             field.extend(value)
         else:
             setattr(params, name, value)
+
+
+def check_parameters(overrides: dict[str, object]) -> str | None:
+    """What is wrong with CP-SAT parameter overrides (a name or a value), or None."""
+    try:
+        apply_parameters(sat_parameters_pb2.SatParameters(), overrides)
+    except (ValueError, TypeError, AttributeError) as err:
+        return str(err)
+    return None
 
 
 #: The first phase runs for at least this share of the search time, and then until its

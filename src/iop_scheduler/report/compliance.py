@@ -319,8 +319,9 @@ def _client(instance: Instance, client_id: str, items: list[ScheduledSession]) -
             continue
         minutes = sum(s.end - s.start for s in day_items)
         groups = sum(1 for s in day_items if instance.type_by_id[s.type].kind == "group")
-        span = max(s.end for s in day_items) - min(s.start for s in day_items)
-        idle = span - covered_minutes([(s.start, s.end) for s in day_items])
+        spans = [(s.start, s.end) for s in day_items if s.end > s.start]
+        span = max((e for _, e in spans), default=0) - min((b for b, _ in spans), default=0)
+        idle = span - covered_minutes(spans)
         ok = True
         if minutes < _need_minutes(rules.min_hours_per_client_day):
             problems.append(

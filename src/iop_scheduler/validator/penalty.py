@@ -54,10 +54,13 @@ def score(
             if off_day or off_window:
                 misses += 1
     idle = 0
-    for spans in days.values():
-        first = min(start for start, _ in spans)
-        last = max(end for _, end in spans)
-        idle += (last - first) - covered_minutes(spans)
+    for all_spans in days.values():
+        # A session that ends before it starts breaks rule 1 and spans no time.
+        spans = [(start, end) for start, end in all_spans if end > start]
+        if spans:
+            first = min(start for start, _ in spans)
+            last = max(end for _, end in spans)
+            idle += (last - first) - covered_minutes(spans)
     terms = {
         "staff_minute": PenaltyTerm("staff_minute", staff, weights.staff_minute),
         "client_idle_minute": PenaltyTerm("client_idle_minute", idle, weights.client_idle_minute),

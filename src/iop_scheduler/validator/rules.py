@@ -7,8 +7,9 @@ the model cannot hide itself here. Each rule family is one function that yields
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -478,26 +479,63 @@ def check_program_days(week: _Week) -> Iterator[Violation]:
             )
 
 
+def _holds_all_or(
+    new: int, holds_all: Callable[[int, ScheduledSession], bool], index: int, s: ScheduledSession
+) -> bool:
+    return index == new or holds_all(index, s)
+
+
+def _match_bookings(week: _Week) -> dict[int, ScheduledSession]:
+    """Pair each fixed booking with its own session, as many as possible.
+
+    A session answers a booking of its type, day, start, leader and room; one session
+    answers one booking, even of two alike. Bookings whose listed clients all attend are
+    matched first, so that a missing client is reported only when no pairing avoids it.
+    """
+    bookings = week.instance.fixed_sessions
+    alike = {
+        index: [
+            s
+            for s in week.sessions
+            if (s.type, s.day, s.start, s.clinician, s.room)
+            == (b.type, b.day, b.start, b.clinician, b.room)
+        ]
+        for index, b in enumerate(bookings)
+    }
+    owner: dict[int, int] = {}  # id(session) -> booking index
+
+    def assign(index: int, fits: Callable[[int, ScheduledSession], bool], seen: set[int]) -> bool:
+        # Kuhn's augmenting path: take a free session, or move its owner to another.
+        for s in alike[index]:
+            if id(s) in seen or not fits(index, s):
+                continue
+            seen.add(id(s))
+            if id(s) not in owner or assign(owner[id(s)], fits, seen):
+                owner[id(s)] = index
+                return True
+        return False
+
+    def holds_all(index: int, s: ScheduledSession) -> bool:
+        return set(bookings[index].clients) <= set(s.clients)
+
+    for index in alike:
+        assign(index, holds_all, set())
+    matched = set(owner.values())
+    for index in alike:
+        if index not in matched:
+            # It may take any alike session; the others keep holding their clients.
+            assign(index, functools.partial(_holds_all_or, index, holds_all), set())
+    by_id = {id(s): s for s in week.sessions}
+    return {index: by_id[sid] for sid, index in owner.items()}
+
+
 def check_fixed(week: _Week) -> Iterator[Violation]:
     """Rule 9: every fixed session is present as booked, with its listed clients."""
     inst = week.instance
-    taken: set[int] = set()  # one session answers one booking, even of two alike
+    matched = _match_bookings(week)
     for index, booked in enumerate(inst.fixed_sessions):
-        matches = [
-            s
-            for s in week.sessions
-            if s.type == booked.type
-            and s.day == booked.day
-            and s.start == booked.start
-            and s.clinician == booked.clinician
-            and s.room == booked.room
-            and id(s) not in taken
-        ]
-        # Of several, the one holding the most of the booked clients.
-        matches.sort(key=lambda s: -len(set(booked.clients) & set(s.clients)))
-        if matches:
-            taken.add(id(matches[0]))
-        if not matches:
+        session = matched.get(index)
+        if session is None:
             yield Violation(
                 "fixed",
                 f"fixed session {index} ({booked.type} {booked.day} "
@@ -506,7 +544,6 @@ def check_fixed(week: _Week) -> Iterator[Violation]:
                 days=(booked.day,),
             )
             continue
-        session = matches[0]
         missing = [c for c in booked.clients if c not in session.clients]
         if missing:
             yield Violation(
