@@ -6,7 +6,8 @@ from pathlib import Path
 
 from iop_scheduler import load_instance, solve, validate
 from iop_scheduler.candidates import build_candidates
-from iop_scheduler.greedy import APPOINTMENT_ORDERS, GreedyCoordinator
+from iop_scheduler.greedy import APPOINTMENT_ORDERS, GreedyCoordinator, solve_greedy
+from iop_scheduler.options import SolveOptions
 
 LADDER_SMALL = Path(__file__).parents[1] / "instances" / "ladder" / "small.json"
 
@@ -24,3 +25,11 @@ def test_clients_left_unmet_are_booked_first_next_round():
     result = solve(week, method="greedy")
     assert result.status.has_timetable, result.timetable.explanation
     assert validate(week, result.timetable) == []
+
+
+def test_later_rounds_start_only_within_a_share_of_the_time_limit():
+    # As CP-SAT's hint the greedy week is paid out of the search's time: with a limit of
+    # 0.1 s no second round starts, and the week stays open as in the first round.
+    week = load_instance(LADDER_SMALL)
+    result = solve_greedy(week, SolveOptions(time_limit=0.1))
+    assert not result.status.has_timetable

@@ -41,8 +41,10 @@ from .times import Day, day_index
 REPAIR_ROUNDS = 6
 #: Orders in which appointments are booked, tried in turn until one meets every week.
 APPOINTMENT_ORDERS = ("scarce", "cohort")
-#: Further rounds, after the first, that book the clients left unmet so far first.
+#: Further rounds, after the first, that book the clients left unmet so far first ...
 PRIORITY_ROUNDS = 2
+#: ... each started only within this share of the time limit.
+PRIORITY_ROUNDS_SHARE = 0.2
 
 
 @dataclass
@@ -1065,7 +1067,12 @@ def solve_greedy(
     first: frozenset[str] = frozenset()
     # With shortfalls allowed an unmet week stands as it is: one round, as before.
     rounds = 1 if options.allow_shortfalls else 1 + PRIORITY_ROUNDS
-    for _ in range(rounds):
+    # Later rounds start only within a share of the time limit: as CP-SAT's hint, the
+    # greedy week is paid for out of the search's time.
+    deadline = started + PRIORITY_ROUNDS_SHARE * options.time_limit
+    for round_index in range(rounds):
+        if round_index and time.monotonic() > deadline:
+            break
         unmet_this_round: set[str] = set()
         for order in APPOINTMENT_ORDERS:
             coordinator = GreedyCoordinator(

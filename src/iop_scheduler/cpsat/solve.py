@@ -251,7 +251,12 @@ def _solve_cpsat(
 
         greedy = solve_greedy(
             instance,
-            SolveOptions(allow_shortfalls=options.allow_shortfalls, previous=options.previous),
+            SolveOptions(
+                allow_shortfalls=options.allow_shortfalls,
+                previous=options.previous,
+                time_limit=options.time_limit,
+            ),
+            started=started,
         )
         if greedy.status.has_timetable:
             hint = fallback = greedy.timetable
