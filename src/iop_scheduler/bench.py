@@ -102,20 +102,24 @@ class _ProtocolFile(BaseModel):
     variants: dict[str, dict[str, Any]] = {}
 
 
+def unknown_method(methods: Sequence[str], variants: dict[str, Variant]) -> str | None:
+    """``unknown method 'x' (choose ...)`` for the first name neither a method nor a variant."""
+    from .api import METHODS
+
+    for method in methods:
+        if method not in METHODS and method not in variants:
+            return f"unknown method '{method}' (choose {', '.join([*METHODS, *variants])})"
+    return None
+
+
 def load_settings(path: str | os.PathLike[str], base: Path | None = None) -> BenchSettings:
     """Read a benchmark protocol from TOML (see benchmarks/protocol.toml)."""
-    from .api import METHODS
-    from .io import describe_validation_error
+    from .cpsat.solve import check_parameters  # CP-SAT's own names, checked now
+    from .io import describe_validation_error, read_text
 
     name = str(path)
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("file not found", file=name) from None
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", file=name) from None
-    except UnicodeDecodeError as err:
-        raise InputError(f"not UTF-8 text (offset {err.start})", file=name) from None
+        data = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"malformed TOML: {err}", file=name) from None
     try:
@@ -123,10 +127,10 @@ def load_settings(path: str | os.PathLike[str], base: Path | None = None) -> Ben
     except ValidationError as err:
         raise InputError(describe_validation_error(err, data), file=name) from None
     root = base or Path(path).parent
-    variants = {}
+    variants: dict[str, Variant] = {}
+    known = {f.name for f in fields(Variant)}
     for variant_name, spec in protocol.variants.items():
         where = f"variants.{variant_name}"
-        known = {f.name for f in fields(Variant)}
         for key in spec:
             if key not in known:
                 raise InputError(f"{where}.{key}: unknown setting", file=name)
@@ -134,23 +138,15 @@ def load_settings(path: str | os.PathLike[str], base: Path | None = None) -> Ben
             variants[variant_name] = TypeAdapter(Variant).validate_python(spec)
         except ValidationError as err:
             raise InputError(f"{where}.{describe_validation_error(err, spec)}", file=name) from None
-        from .cpsat.solve import check_parameters  # CP-SAT's own names, checked now
-
         problem = check_parameters(variants[variant_name].parameters)
         if problem:
             raise InputError(f"{where}.parameters: {problem}", file=name)
-        if variants[variant_name].method not in METHODS:
-            raise InputError(
-                f"variants.{variant_name}.method: unknown method "
-                f"'{variants[variant_name].method}' (choose {', '.join(METHODS)})",
-                file=name,
-            )
-    for method in protocol.methods:
-        if method not in METHODS and method not in variants:
-            raise InputError(
-                f"methods: unknown method '{method}' (choose {', '.join([*METHODS, *variants])})",
-                file=name,
-            )
+        problem = unknown_method([variants[variant_name].method], {})
+        if problem:
+            raise InputError(f"{where}.method: {problem}", file=name)
+    problem = unknown_method(protocol.methods, variants)
+    if problem:
+        raise InputError(f"methods: {problem}", file=name)
     return BenchSettings(
         variants=variants,
         instances=[(root / p).resolve() for p in protocol.instances],

@@ -30,20 +30,29 @@ def load_timetable(path: str | os.PathLike[str]) -> Timetable:
     return load_model(path, Timetable)
 
 
-def read_json(path: str | os.PathLike[str]) -> Any:
-    """Parse a JSON file, turning a missing file or malformed JSON into `InputError`."""
+def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", hint: str = "") -> str:
+    """A text file's contents; a missing, unreadable or non-UTF-8 file raises `InputError`.
+
+    ``hint`` follows the non-UTF-8 message (how to save the file right).
+    """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding=encoding)
     except FileNotFoundError:
         raise InputError("file not found", file=name) from None
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror}", file=name) from None
     except UnicodeDecodeError as err:
         raise InputError(
-            f"not UTF-8 text: byte 0x{err.object[err.start]:02x} at offset {err.start}",
+            f"not UTF-8 text: byte 0x{err.object[err.start]:02x} at offset {err.start}{hint}",
             file=name,
         ) from None
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON file, turning a missing file or malformed JSON into `InputError`."""
+    name = str(path)
+    text = read_text(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:

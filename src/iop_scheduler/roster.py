@@ -35,7 +35,7 @@ from .domain import (
     Weights,
 )
 from .errors import InputError
-from .io import write_text_atomic
+from .io import read_text, write_text_atomic
 from .times import WEEK_DAYS, Day, format_hhmm, parse_hhmm
 
 PROGRAM_FILE = "program.csv"
@@ -314,14 +314,7 @@ class _Table:
 
 
 def _read_table(path: Path) -> _Table:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text (save the sheet as CSV UTF-8)", file=str(path)) from None
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", file=str(path)) from None
+    text = read_text(path, encoding="utf-8-sig", hint=" (save the sheet as CSV UTF-8)")
     try:
         records = list(csv.reader(io.StringIO(text)))
     except csv.Error as err:

@@ -15,6 +15,7 @@ from ..bench import (
     expand_instances,
     load_settings,
     run_benchmark,
+    unknown_method,
     write_results,
 )
 from ..errors import InputError
@@ -96,10 +97,9 @@ def bench_command(
         settings.workers = workers
     if methods is not None:
         settings.methods = [m.strip() for m in methods.split(",") if m.strip()]
-    for method in settings.methods:
-        if method not in METHODS and method not in settings.variants:
-            known = [*METHODS, *settings.variants]
-            raise InputError(f"--methods: unknown method '{method}' (choose {', '.join(known)})")
+    problem = unknown_method(settings.methods, settings.variants)
+    if problem:
+        raise InputError(f"--methods: {problem}")
     ensure_writable(Path(out) / "results.csv")  # fail now, not after every run
     runs = sum(
         len(settings.instances) * (1 if m == "greedy" else settings.seeds) for m in settings.methods

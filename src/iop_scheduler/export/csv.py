@@ -10,7 +10,7 @@ from typing import Any
 
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
-from ..io import write_text_atomic
+from ..io import read_text, write_text_atomic
 from .common import (
     ATTENDANCE_COLUMNS,
     SESSION_COLUMNS,
@@ -57,10 +57,7 @@ def export_csv(
 def read_sessions_csv(path: str | os.PathLike[str]) -> list[ScheduledSession]:
     """Read ``sessions.csv`` back into sessions (the inverse of the export, ids kept)."""
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", file=name) from None
+    text = read_text(path, encoding="utf-8-sig")
     sessions = []
     for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         try:

@@ -23,7 +23,7 @@ from ..domain import Availability, Instance, ScheduledSession, Timetable
 from ..result import TERM_NAMES, PenaltyTerm, total_penalty
 from ..times import format_hhmm
 from ..validator import score, validate
-from ..validator.penalty import covered_minutes
+from ..validator.penalty import day_idle_minutes
 
 #: How many of the costliest sessions the staff-time breakdown lists.
 TOP_SESSIONS = 10
@@ -319,9 +319,7 @@ def _client(instance: Instance, client_id: str, items: list[ScheduledSession]) -
             continue
         minutes = sum(s.end - s.start for s in day_items)
         groups = sum(1 for s in day_items if instance.type_by_id[s.type].kind == "group")
-        spans = [(s.start, s.end) for s in day_items if s.end > s.start]
-        span = max((e for _, e in spans), default=0) - min((b for b, _ in spans), default=0)
-        idle = span - covered_minutes(spans)
+        idle = day_idle_minutes([(s.start, s.end) for s in day_items])
         ok = True
         if minutes < _need_minutes(rules.min_hours_per_client_day):
             problems.append(

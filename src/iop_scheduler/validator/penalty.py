@@ -29,6 +29,19 @@ def covered_minutes(spans: list[tuple[int, int]]) -> int:
     return covered
 
 
+def day_idle_minutes(spans: list[tuple[int, int]]) -> int:
+    """Minutes of a client's day between the first start and the last end in no session.
+
+    A session that ends before it starts breaks rule 1 and spans no time.
+    """
+    spans = [(start, end) for start, end in spans if end > start]
+    if not spans:
+        return 0
+    first = min(start for start, _ in spans)
+    last = max(end for _, end in spans)
+    return (last - first) - covered_minutes(spans)
+
+
 def score(
     instance: Instance,
     timetable: Timetable,
@@ -53,14 +66,7 @@ def score(
             off_window = window is not None and (s.start < window[0] or s.end > window[1])
             if off_day or off_window:
                 misses += 1
-    idle = 0
-    for all_spans in days.values():
-        # A session that ends before it starts breaks rule 1 and spans no time.
-        spans = [(start, end) for start, end in all_spans if end > start]
-        if spans:
-            first = min(start for start, _ in spans)
-            last = max(end for _, end in spans)
-            idle += (last - first) - covered_minutes(spans)
+    idle = sum(day_idle_minutes(spans) for spans in days.values())
     terms = {
         "staff_minute": PenaltyTerm("staff_minute", staff, weights.staff_minute),
         "client_idle_minute": PenaltyTerm("client_idle_minute", idle, weights.client_idle_minute),

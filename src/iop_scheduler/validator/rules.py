@@ -7,9 +7,8 @@ the model cannot hide itself here. Each rule family is one function that yields
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -479,12 +478,6 @@ def check_program_days(week: _Week) -> Iterator[Violation]:
             )
 
 
-def _holds_all_or(
-    new: int, holds_all: Callable[[int, ScheduledSession], bool], index: int, s: ScheduledSession
-) -> bool:
-    return index == new or holds_all(index, s)
-
-
 def _match_bookings(week: _Week) -> dict[int, ScheduledSession]:
     """Pair each fixed booking with its own session, as many as possible.
 
@@ -504,27 +497,26 @@ def _match_bookings(week: _Week) -> dict[int, ScheduledSession]:
     }
     owner: dict[int, int] = {}  # id(session) -> booking index
 
-    def assign(index: int, fits: Callable[[int, ScheduledSession], bool], seen: set[int]) -> bool:
-        # Kuhn's augmenting path: take a free session, or move its owner to another.
+    def assign(index: int, loose: int | None, seen: set[int]) -> bool:
+        # Kuhn's augmenting path: take a free session, or move its owner to another. Every
+        # booking but ``loose`` takes only sessions holding all its listed clients.
         for s in alike[index]:
-            if id(s) in seen or not fits(index, s):
+            fits = index == loose or set(bookings[index].clients) <= set(s.clients)
+            if id(s) in seen or not fits:
                 continue
             seen.add(id(s))
-            if id(s) not in owner or assign(owner[id(s)], fits, seen):
+            if id(s) not in owner or assign(owner[id(s)], loose, seen):
                 owner[id(s)] = index
                 return True
         return False
 
-    def holds_all(index: int, s: ScheduledSession) -> bool:
-        return set(bookings[index].clients) <= set(s.clients)
-
     for index in alike:
-        assign(index, holds_all, set())
+        assign(index, None, set())
     matched = set(owner.values())
     for index in alike:
         if index not in matched:
             # It may take any alike session; the others keep holding their clients.
-            assign(index, functools.partial(_holds_all_or, index, holds_all), set())
+            assign(index, index, set())
     by_id = {id(s): s for s in week.sessions}
     return {index: by_id[sid] for sid, index in owner.items()}
 
