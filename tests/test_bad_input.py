@@ -462,6 +462,17 @@ def test_bad_bench_config(tmp_path, text, needles):
     assert not out.exists()
 
 
+def test_bench_time_limit_naming_no_instance(tmp_path):
+    # A misspelt key would otherwise give that clinic the default limit without a word.
+    tiny = Path(__file__).resolve().parent.parent / "instances" / "tiny.json"
+    config = tmp_path / "protocol.toml"
+    config.write_text(f'instances = ["{tiny}"]\n[time_limits]\nTiny = 5\n', encoding="utf-8")
+    out = tmp_path / "results"
+    assert_input_error(run("bench", "--config", str(config), "-o", str(out)), str(config),
+                       "time_limits.Tiny", "names none of the instances", "'tiny'")  # fmt: skip
+    assert not out.exists()
+
+
 def test_scenario_adding_too_many_clients(tmp_path):
     week = tmp_path / "week.json"
     week.write_text(json.dumps(base_dict()), encoding="utf-8")

@@ -49,6 +49,22 @@ def test_protocol_variants_switch_model_features(tmp_path):
     assert [r.method for r in records] == ["plain"] and records[0].workers == 1
 
 
+def test_time_limits_by_stem_or_by_path(tmp_path):
+    # Two files of one stem (the ladder's tiny and the hand-made tiny) need a path key.
+    twin = tmp_path / "clinics" / "tiny.json"
+    twin.parent.mkdir()
+    twin.write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(
+        f'instances = ["{TINY}", "clinics/tiny.json"]\ntime_limit = 60\n'
+        '[time_limits]\ntiny = 30\n"clinics/tiny.json" = 10\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(protocol)
+    assert settings.time_limit_of(TINY) == 30
+    assert settings.time_limit_of(twin) == 10
+
+
 def test_bench_rejects_an_unknown_method_in_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["bench", str(TINY), "--methods", "magic", "-o",
                                       str(tmp_path / "out")])  # fmt: skip

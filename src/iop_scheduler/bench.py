@@ -84,8 +84,20 @@ class BenchSettings:
     seeds: int = 1
     time_limit: float = 60.0
     workers: int = 2
-    #: Per-instance time limits (by instance file stem), overriding ``time_limit``.
+    #: Per-instance time limits overriding ``time_limit``, keyed by an instance's file stem
+    #: (every instance of that stem) or by its resolved path (that file only).
     time_limits: dict[str, float] = field(default_factory=dict)
+
+    def time_limit_of(self, path: Path) -> float:
+        """The time limit of one instance: its path's entry, else its stem's, else the default."""
+        by_path = self.time_limits.get(str(path.resolve()))
+        if by_path is not None:
+            return by_path
+        return self.time_limits.get(path.stem, self.time_limit)
+
+    def instance_keys(self) -> set[str]:
+        """The keys ``time_limits`` may use: each instance's file stem and resolved path."""
+        return {p.stem for p in self.instances} | {str(p.resolve()) for p in self.instances}
 
 
 class _ProtocolFile(BaseModel):
@@ -147,15 +159,36 @@ def load_settings(path: str | os.PathLike[str], base: Path | None = None) -> Ben
     problem = unknown_method(protocol.methods, variants)
     if problem:
         raise InputError(f"methods: {problem}", file=name)
-    return BenchSettings(
+    time_limits = {_time_limit_key(key, root): limit for key, limit in protocol.time_limits.items()}
+    settings = BenchSettings(
         variants=variants,
         instances=[(root / p).resolve() for p in protocol.instances],
         methods=protocol.methods,
         seeds=protocol.seeds,
         time_limit=protocol.time_limit,
         workers=protocol.workers,
-        time_limits=dict(protocol.time_limits),
+        time_limits=time_limits,
     )
+    if settings.instances:
+        # A misspelt key would silently give its clinic the default limit.
+        for key, stored in zip(protocol.time_limits, time_limits, strict=True):
+            if stored not in settings.instance_keys():
+                raise InputError(
+                    f"time_limits.{key}: names none of the instances (give a file stem such "
+                    f"as '{settings.instances[0].stem}', or a path as listed in instances)",
+                    file=name,
+                )
+    return settings
+
+
+def _time_limit_key(key: str, root: Path) -> str:
+    """A ``time_limits`` key as stored: a path resolved like ``instances``, or a bare stem.
+
+    A key is a path when it has a slash or ends in .json.
+    """
+    if "/" in key or key.endswith(".json"):
+        return str((root / key).resolve())
+    return key
 
 
 def expand_instances(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -232,7 +265,7 @@ def run_benchmark(
     context = mp.get_context("spawn")
     records: list[RunRecord] = []
     for path in settings.instances:
-        limit = settings.time_limits.get(path.stem, settings.time_limit)
+        limit = settings.time_limit_of(path)
         for method in settings.methods:
             variant = settings.variants.get(method) or Variant(method=method)
             # The greedy baseline is deterministic: one seed says all.
