@@ -33,3 +33,21 @@ def test_later_rounds_start_only_within_a_share_of_the_time_limit():
     week = load_instance(LADDER_SMALL)
     result = solve_greedy(week, SolveOptions(time_limit=0.1))
     assert not result.status.has_timetable
+
+
+def test_the_time_limit_stops_the_first_round_too():
+    # The time limit bounds the whole run: a coordinator still planning at the deadline
+    # stops and leaves the clients it has not reached unmet.
+    week = load_instance(LADDER_SMALL)
+    coordinator = GreedyCoordinator(week, build_candidates(week), deadline=0.0)
+    assert len(coordinator.build()) == len(week.clients) and coordinator.out_of_time
+    result = solve_greedy(week, SolveOptions(time_limit=0.001))
+    assert not result.status.has_timetable
+    assert "ran out of time (time limit 0.001 s)" in result.timetable.explanation[0]
+
+
+def test_cpsat_says_when_the_time_limit_was_too_short():
+    week = load_instance(LADDER_SMALL)
+    result = solve(week, time_limit=0.001, workers=1)
+    assert result.status.value == "unknown" and result.total_seconds < 5
+    assert "give it a longer time limit" in result.timetable.explanation[0]

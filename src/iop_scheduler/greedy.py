@@ -86,8 +86,13 @@ class GreedyCoordinator:
         candidates: Candidates,
         appointment_order: str = "scarce",
         first: frozenset[str] = frozenset(),
+        deadline: float | None = None,
     ) -> None:
         self.inst = instance
+        #: time.monotonic() after which planning stops and the clients not yet met stay so.
+        self.deadline = deadline
+        #: Whether planning stopped at the deadline.
+        self.out_of_time = False
         #: Clients booked before everyone else: those a previous attempt left unmet.
         self.first = first
         #: "scarce" books the clients with the fewest appointment slots first; "cohort"
@@ -138,6 +143,12 @@ class GreedyCoordinator:
                 count = client.requires.get(type_id, 0)
                 self.owed[clin_id] += count * instance.type_by_id[type_id].duration_minutes
         self._place_fixed()
+
+    def _late(self) -> bool:
+        """Whether the deadline has passed (remembered in ``out_of_time``)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.out_of_time = True
+        return self.out_of_time
 
     # -- bookkeeping ---------------------------------------------------------------------
 
@@ -870,6 +881,8 @@ class GreedyCoordinator:
         """
         too_small_before: set[int] = set()
         for _ in range(REPAIR_ROUNDS):
+            if self._late():
+                break
             small = [
                 s
                 for s in self.sessions
@@ -1015,11 +1028,17 @@ class GreedyCoordinator:
                 ),
             )
         for client in booking:
+            if self._late():
+                break
             if not self.client_met(client):
                 self.reserve_appointments(client)
         for client in order:
+            if self._late():
+                break
             if self._broken_days(client.id) or not self.client_met(client):
                 self.plan_client(client)
+        if self._late():
+            return [c.id for c in self.inst.clients if not self.client_met(c)]
         return self.repair()
 
     def _cohort_key(self, client: Client) -> tuple:
@@ -1070,17 +1089,24 @@ def solve_greedy(
     # Later rounds start only within a share of the time limit: as CP-SAT's hint, the
     # greedy week is paid for out of the search's time.
     deadline = started + PRIORITY_ROUNDS_SHARE * options.time_limit
+    # The time limit bounds the whole run: a coordinator still planning then stops.
+    out_of_time_at = started + options.time_limit
+    out_of_time = False
     for round_index in range(rounds):
         if round_index and time.monotonic() > deadline:
             break
         unmet_this_round: set[str] = set()
         for order in APPOINTMENT_ORDERS:
+            if best is not None and time.monotonic() > out_of_time_at:
+                break
             coordinator = GreedyCoordinator(
-                instance, candidates, appointment_order=order, first=first
-            )
+                instance, candidates, appointment_order=order, first=first,
+                deadline=out_of_time_at,
+            )  # fmt: skip
             if options.previous is not None:
                 coordinator.keep(options.previous.sessions)
             unmet = coordinator.build()
+            out_of_time = out_of_time or coordinator.out_of_time
             if best is None or len(unmet) < best[0]:
                 best = (len(unmet), coordinator, unmet)
             if not unmet:
@@ -1106,14 +1132,17 @@ def solve_greedy(
     timetable.solve_seconds = round(elapsed, 3)
     violations = validate(instance, timetable, allow_shortfalls=options.allow_shortfalls)
     if violations or (unmet and not options.allow_shortfalls):
+        reason = (
+            f"the greedy baseline ran out of time (time limit {options.time_limit:g} s)"
+            if out_of_time
+            else "the greedy baseline could not complete the week"
+        )
         empty = Timetable(
             instance=instance.name,
             status="unknown",
             solve_seconds=round(elapsed, 3),
             explanation=[
-                f"the greedy baseline could not complete the week: "
-                f"{len(violations)} rule(s) broken, "
-                f"{len(unmet)} client(s) unmet"
+                f"{reason}: {len(violations)} rule(s) broken, {len(unmet)} client(s) unmet"
             ],
         )
         return Result(

@@ -312,7 +312,10 @@ def _solve_cpsat(
         ctrl_c.stopping(solver.stop_search),
         _stop_when_bound_stalls(solver, progress, remaining, lns_after_bound) as stalled,
     ):
-        code = solver.solve(tm.model, progress)
+        # Loading a large model alone takes CP-SAT a while: when building the week used up
+        # the time limit, do not start it (the greedy week, if any, is returned below).
+        out_of_time = options.time_limit <= build_seconds and (hint is None or fallback is not None)
+        code = cp_model.UNKNOWN if out_of_time else solver.solve(tm.model, progress)
     bound_solver = solver  # the proven bound is the first phase's
     left = options.time_limit - (time.monotonic() - started)
     if stalled.is_set() and code == cp_model.FEASIBLE and not ctrl_c.pressed.is_set() and left > 1:
@@ -353,6 +356,12 @@ def _solve_cpsat(
             allow_shortfalls=options.allow_shortfalls,
         )
         first = best = build_seconds
+    elif status is Status.UNKNOWN and not ctrl_c.pressed.is_set():
+        timetable.explanation = [
+            f"no valid week was found within the time limit of {options.time_limit:g} s "
+            f"(building the model and a starting week took {build_seconds:.1f} s of it); "
+            "give it a longer time limit (--time-limit)"
+        ]
     elif status is Status.INFEASIBLE:
         reasons = list(tm.infeasible_reasons)
         left = options.time_limit - (time.monotonic() - started)

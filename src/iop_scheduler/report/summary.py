@@ -73,7 +73,8 @@ def result_summary(instance: Instance, result: Result, *, grid: bool = True) -> 
     if timetable.shortfalls:
         lines += ["", *shortfall_lines(timetable)]
     if timetable.explanation:
-        lines += ["", "Why no timetable exists:"]
+        heading = "Why no timetable exists:" if status == "infeasible" else "Why none was found:"
+        lines += ["", heading]
         lines += [f"  - {reason}" for reason in timetable.explanation]
     if grid and timetable.sessions:
         lines += ["", *week_grid(instance, timetable)]
