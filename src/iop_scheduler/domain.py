@@ -9,6 +9,7 @@ offending id so that the CLI can print them as one line.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -60,7 +61,27 @@ def _check_window(window: tuple[int, int]) -> tuple[int, int]:
 Window = Annotated[tuple[TimeOfDay, TimeOfDay], AfterValidator(_check_window)]
 #: ``{day: [[start, end], ...]}``; a missing day is unavailable that day.
 Availability = dict[Day, list[Window]]
-Id = Annotated[str, Field(min_length=1)]
+
+
+def _no_control_characters(text: str) -> str:
+    """Refuse characters no calendar, workbook or table can show (NUL, ESC, BEL...)."""
+    for char in text:
+        if unicodedata.category(char) == "Cc":
+            raise ValueError(f"{text!r} contains the control character U+{ord(char):04X}")
+    return text
+
+
+def _display_name(text: str) -> str:
+    """A name as people read it: runs of whitespace are one space.
+
+    A line break (Alt+Enter in a spreadsheet cell) or a tab reads as a space.
+    """
+    return _no_control_characters(" ".join(text.split()))
+
+
+Id = Annotated[str, Field(min_length=1), AfterValidator(_no_control_characters)]
+#: A display name: whitespace (line breaks included) collapsed to single spaces.
+Name = Annotated[str, AfterValidator(_display_name)]
 #: Hours in a week or a day: finite, and no more than the week or the day holds.
 WeekHours = Annotated[float, Field(ge=0, le=7 * 24, allow_inf_nan=False)]
 DayHours = Annotated[float, Field(ge=0, le=24, allow_inf_nan=False)]
@@ -107,7 +128,7 @@ class SessionType(StrictModel):
     """A kind of session the program runs: a group, an individual session or a course."""
 
     id: Id
-    name: str = ""
+    name: Name = ""
     kind: Kind
     duration_minutes: PositiveInt
     min_size: PositiveInt | None = None
@@ -149,7 +170,7 @@ class Clinician(StrictModel):
     """A member of staff who leads sessions."""
 
     id: Id
-    name: str = ""
+    name: Name = ""
     discipline: str = Field(min_length=1)
     availability: Availability | None = None
     max_hours_per_day: DayHours | None = None
@@ -161,7 +182,7 @@ class Room(StrictModel):
     """A room sessions can be held in; capacity counts clients only."""
 
     id: Id
-    name: str = ""
+    name: Name = ""
     kind: str = Field(min_length=1)
     capacity: NonNegativeInt
     availability: Availability | None = None
@@ -171,7 +192,7 @@ class Client(StrictModel):
     """An enrolled client and what their week must hold."""
 
     id: Id
-    name: str = ""
+    name: Name = ""
     track: str | None = None
     availability: Availability | None = None
     requires: dict[str, NonNegativeInt] = Field(default_factory=dict)
@@ -195,7 +216,7 @@ class Instance(StrictModel):
     """A clinic week: who is enrolled, who is on staff, which rooms and session types exist."""
 
     format: Literal["iop-instance/1"]
-    name: str = ""
+    name: Name = ""
     week_of: dt.date | None = None
     days: list[Day] = Field(min_length=1)
     slot_minutes: int

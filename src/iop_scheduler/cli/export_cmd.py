@@ -11,6 +11,7 @@ from ..errors import InputError
 from ..export import FORMATS, export_csv, export_html, export_ics, export_xlsx, resolve_week
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
+from ..validator import validate
 from .common import handles_input_errors, note_other_clinic
 
 #: What ``-o`` is when it is not given: next to the timetable, named after it.
@@ -18,6 +19,25 @@ DEFAULT_SUFFIX = {"csv": "-csv", "xlsx": ".xlsx", "ics": "-ics", "html": ".html"
 #: Formats that write a folder rather than one file.
 FOLDER_FORMATS = ("csv", "ics")
 _BY_SUFFIX = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+
+
+def _format_from_suffix(output: str | None) -> str:
+    """The format ``-o`` implies when ``--to`` is missing, or a one-line error."""
+    suffix = Path(output).suffix.lower() if output else ""
+    if not suffix:
+        return "html"
+    if suffix in _BY_SUFFIX:
+        return _BY_SUFFIX[suffix]
+    named = suffix[1:]
+    if named in FOLDER_FORMATS:
+        raise InputError(
+            f"-o {output}: the {named} export writes a folder of files; give --to {named} "
+            f"and a folder, for example --to {named} -o week-{named}"
+        )
+    raise InputError(
+        f"-o {output}: cannot tell the format from '{suffix}'; give --to "
+        f"({'|'.join(FORMATS)})"
+    )
 
 
 def default_output(timetable: str, fmt: str) -> Path:
@@ -35,7 +55,7 @@ def default_output(timetable: str, fmt: str) -> Path:
     type=click.Choice(FORMATS),
     help="csv: sessions.csv and attendances.csv; xlsx: a workbook; ics: calendars per "
     "clinician, client and room; html: a week view. Default: from the -o suffix "
-    "(.xlsx, .html), else html.",
+    "(.xlsx, .html; no suffix: html).",
 )
 @click.option(
     "-o",
@@ -79,7 +99,7 @@ def export_command(
           --timezone America/New_York
     """
     if fmt is None:
-        fmt = _BY_SUFFIX.get(Path(output).suffix.lower(), "html") if output else "html"
+        fmt = _format_from_suffix(output)
     if timezone and fmt != "ics":
         raise click.UsageError("--timezone applies to --to ics only")
     target = Path(output) if output else default_output(timetable, fmt)
@@ -91,6 +111,15 @@ def export_command(
     table = load_timetable(timetable)
     ensure_timetable(week, table, file=timetable)
     note_other_clinic(week, table, timetable)
+    broken = validate(week, table)
+    if broken:
+        # Exported all the same (a coordinator may be sharing a draft), but said out loud:
+        # the views lay sessions out by day and room and may not show a broken one.
+        click.echo(
+            f"note: {timetable} breaks {len(broken)} rule(s), for example: {broken[0]}; "
+            f"run `iop-scheduler validate {instance} {timetable}` for the list",
+            err=True,
+        )
     dates = resolve_week(week, week_of.date() if week_of else None)
     if dates.note:
         click.echo(dates.note, err=True)

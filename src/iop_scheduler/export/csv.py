@@ -10,7 +10,7 @@ from typing import Any
 
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
-from ..io import read_text, write_text_atomic
+from ..io import read_text, write_bytes_atomic
 from .common import (
     ATTENDANCE_COLUMNS,
     SESSION_COLUMNS,
@@ -49,7 +49,8 @@ def export_csv(
     target = Path(folder)
     written = []
     for name, text in texts.items():
-        write_text_atomic(target / name, text)
+        # With a byte-order mark Excel reads the file as UTF-8 (José, not JosÃ©).
+        write_bytes_atomic(target / name, text.encode("utf-8-sig"))
         written.append(target / name)
     return written
 

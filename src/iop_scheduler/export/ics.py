@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .. import __version__
 from ..domain import Instance, ScheduledSession, Timetable
@@ -100,7 +101,9 @@ def export_ics(
         cal.add("version", "2.0")
         cal.add("calscale", "GREGORIAN")
         cal.add("method", "PUBLISH")
-        cal.add("x-wr-calname", f"{title} - {instance.name or 'IOP'} week of {week.monday}")
+        # An X- property is not known to be text: say so, so that ; , and \ are escaped.
+        calname = f"{title} - {instance.name or 'IOP'} week of {week.monday}"
+        cal.add("x-wr-calname", icalendar.vText(calname))
         if timezone:
             cal.add("x-wr-timezone", timezone)
         for s in sessions:
@@ -144,10 +147,11 @@ def _event(
             # Without VTIMEZONE support a TZID would be unresolved: give UTC instead.
             start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     event = icalendar.Event()
+    # Ids are quoted, not cleaned: the ids "a b" and "a_b" must not share a UID.
     event.add(
         "uid",
-        f"{safe_filename(instance.name or 'iop')}-{week.monday:%Y%m%d}-{s.id}-"
-        f"{kind}-{safe_filename(entity_id)}@iop-scheduler",
+        f"{safe_filename(instance.name or 'iop')}-{week.monday:%Y%m%d}-{quote(s.id, safe='')}-"
+        f"{kind}-{quote(entity_id, safe='')}@iop-scheduler",
     )
     event.add("dtstamp", stamp)
     event.add("dtstart", start)
