@@ -93,3 +93,11 @@ def test_export_of_a_broken_timetable_says_so(tmp_path):
     result = run("export", instance, broken, "--to", "html", "-o", tmp_path / "w.html")
     assert result.exit_code == 0 and (tmp_path / "w.html").is_file()
     assert "breaks 1 rule(s)" in result.stderr and "iop-scheduler validate" in result.stderr
+
+
+def test_summary_names_the_week_by_its_monday_as_the_exports_do():
+    from iop_scheduler.report.summary import headline
+
+    inst = base_instance(week_of="2026-12-02")  # a Wednesday
+    assert "week of 2026-11-30" in headline(inst)
+    assert resolve_week(inst).monday.isoformat() == "2026-11-30"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from ..domain import Instance, ScheduledSession, Timetable
@@ -28,7 +29,9 @@ def penalty_table(terms: dict[str, PenaltyTerm]) -> list[str]:
 
 def headline(instance: Instance) -> str:
     """One line naming the clinic week and its size."""
-    week = f", week of {instance.week_of}" if instance.week_of else ""
+    # Any date of the week may be given; the week is named by its Monday, as in the exports.
+    monday = instance.week_of and instance.week_of - dt.timedelta(days=instance.week_of.weekday())
+    week = f", week of {monday}" if monday else ""
     return (
         f"{instance.name}{week}: {len(instance.clients)} clients, "
         f"{len(instance.clinicians)} clinicians, {len(instance.rooms)} rooms, "
