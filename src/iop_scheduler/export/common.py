@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -218,3 +220,39 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def safe_filename(text: str) -> str:
     """An id made safe to use in a file name (unsafe characters become ``_``)."""
     return _UNSAFE.sub("_", text).strip("._") or "_"
+
+
+def roomless_lanes(sessions: Iterable[ScheduledSession]) -> dict[str, int]:
+    """The lane (0, 1, ...) of each session without a room, so that no two at once share one.
+
+    Sessions of a type that needs no room (telehealth) may legitimately run at the same time,
+    with different clinicians and clients. Each day's are taken by start time, and each goes
+    into the first lane whose last session has ended by its start (interval partitioning):
+    a day uses exactly as many lanes as it has such sessions at once, one when none overlap.
+    Sessions with a room have no entry.
+    """
+    lanes: dict[str, int] = {}
+    ends: dict[str, list[int]] = defaultdict(list)  # day -> end of each lane's last session
+    for s in sorted((s for s in sessions if s.room is None), key=lambda s: (s.start, s.id)):
+        day = ends[s.day]
+        lane = next((i for i, end in enumerate(day) if end <= s.start), len(day))
+        if lane == len(day):
+            day.append(s.end)
+        else:
+            day[lane] = s.end
+        lanes[s.id] = lane
+    return lanes
+
+
+def lane_counts(sessions: Iterable[ScheduledSession], lanes: dict[str, int]) -> dict[str, int]:
+    """How many lanes each day's sessions of `roomless_lanes` take (days without one: none)."""
+    counts: dict[str, int] = {}
+    for s in sessions:
+        if s.id in lanes:
+            counts[s.day] = max(counts.get(s.day, 0), lanes[s.id] + 1)
+    return counts
+
+
+def lane_label(name: str, lane: int) -> str:
+    """The heading of a lane: ``name`` for the first, then ``name 2``, ``name 3``, ..."""
+    return name if lane == 0 else f"{name} {lane + 1}"

@@ -19,8 +19,11 @@ from .common import (
     attendance_rows,
     clinician_name,
     day_label,
+    lane_counts,
+    lane_label,
     require_extra,
     room_name,
+    roomless_lanes,
     session_rows,
     sorted_sessions,
     text_colour,
@@ -79,6 +82,8 @@ def export_xlsx(
         sorted(sessions, key=lambda r: (room_order.get(r["room"], len(room_order)), *when(r))),
     )
     _week_grid(book.create_sheet("Week grid"), instance, timetable, week)
+    for sheet in book.worksheets:
+        _keep_text(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
     write_bytes_atomic(path, buffer.getvalue())
@@ -109,6 +114,17 @@ def _table(sheet: Any, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -
     _fit_columns(sheet)
 
 
+def _keep_text(sheet: Any) -> None:
+    """Store every string as text: a name such as ``=HYPERLINK(...)`` must not become a formula.
+
+    openpyxl takes any string starting with "=" for a formula; no cell of the workbook is one.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.data_type != "s":
+                cell.data_type = "s"
+
+
 def _fit_columns(sheet: Any, widest: int = 50) -> None:
     from openpyxl.utils import get_column_letter
 
@@ -125,22 +141,30 @@ def _fit_columns(sheet: Any, widest: int = 50) -> None:
 
 
 def _week_grid(sheet: Any, instance: Instance, timetable: Timetable, week: WeekDates) -> None:
-    """Rows are time slots, columns are (day, room); a session is a coloured, merged block."""
+    """Rows are time slots, columns are (day, room); a session is a coloured, merged block.
+
+    Sessions without a room (telehealth) may run at the same time: a day has as many
+    telehealth columns ("Telehealth", "Telehealth 2", ...) as it has such sessions at once.
+    """
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     slot = instance.slot_minutes
-    places = [r.id for r in instance.rooms]
-    if any(s.room is None for s in timetable.sessions):
-        places.append("")  # telehealth
-    columns = [(day, place) for day in instance.days for place in places]
+    lanes = roomless_lanes(timetable.sessions)
+    counts = lane_counts(timetable.sessions, lanes)
+    columns: list[tuple[str, str, int]] = []  # (day, room or "" for telehealth, lane)
+    for each in instance.days:
+        columns.extend((each, r.id, 0) for r in instance.rooms)
+        if lanes:
+            columns.extend((each, "", lane) for lane in range(max(1, counts.get(each, 1))))
     column_of = {key: index + 2 for index, key in enumerate(columns)}
     bold = Font(bold=True)
     sheet.cell(row=1, column=1, value="time").font = bold
-    for (day, place), col in column_of.items():
+    for (day, place, lane), col in column_of.items():
         cell = sheet.cell(row=1, column=col, value=day_label(day, week))
         cell.font = bold
-        sheet.cell(row=2, column=col, value=room_name(instance, place or None)).font = bold
+        name = lane_label(room_name(instance, place or None), lane)
+        sheet.cell(row=2, column=col, value=name).font = bold
         sheet.column_dimensions[get_column_letter(col)].width = 22
     sheet.column_dimensions["A"].width = 8
     times = list(range(instance.open, instance.close, slot))
@@ -149,7 +173,7 @@ def _week_grid(sheet: Any, instance: Instance, timetable: Timetable, week: WeekD
     colours = type_colours(instance)
     blocks: dict[int, list[tuple[int, int]]] = {}  # column -> (first row, last row)
     for s in sorted_sessions(timetable.sessions):
-        found = column_of.get((s.day, s.room or ""))
+        found = column_of.get((s.day, s.room or "", lanes.get(s.id, 0)))
         if found is None or s.start < instance.open:
             continue
         col = found
@@ -157,7 +181,8 @@ def _week_grid(sheet: Any, instance: Instance, timetable: Timetable, week: WeekD
         last = max(first, 3 + (min(s.end, instance.close) - instance.open) // slot - 1)
         stype = instance.type_by_id[s.type]
         text = (
-            f"{stype.title}\n{clinician_name(instance, s.clinician)}\n"
+            f"{stype.title}\n{format_hhmm(s.start)}–{format_hhmm(s.end)}\n"
+            f"{clinician_name(instance, s.clinician)}\n"
             f"{len(s.clients)} client{'s' if len(s.clients) != 1 else ''} · {s.id}"
         )
         clash = next((b for b in blocks.get(col, []) if b[0] <= last and first <= b[1]), None)

@@ -3,8 +3,11 @@
 The page embeds the week as JSON and draws, for every room, clinician and client, a
 day-by-time grid in which each session is an element ``<div class="session">`` carrying
 ``data-session``, ``data-type``, ``data-day``, ``data-start``, ``data-end``,
-``data-entity-kind`` and ``data-entity``. It loads nothing from anywhere: open it from disk,
-mail it, print it (only the tab shown is printed).
+``data-entity-kind``, ``data-entity`` and ``data-lane``. Sessions without a room (telehealth)
+may run at the same time, so the telehealth tab splits a day into as many lanes ("Telehealth",
+"Telehealth 2", ...) as it has sessions at once (see `roomless_lanes`); every other grid has
+one lane per day. It loads nothing from anywhere: open it from disk, mail it, print it (only
+the tab shown is printed).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from .common import (
     WeekDates,
     clinician_name,
     day_label,
+    lane_counts,
     room_name,
+    roomless_lanes,
     sorted_sessions,
     text_colour,
     type_colours,
@@ -68,6 +73,14 @@ def page_data(instance: Instance, timetable: Timetable, week: WeekDates) -> dict
 
     def tab(kind: str, entity_id: str, name: str, detail: str) -> None:
         items = by.get((kind, entity_id), [])
+        extra: dict[str, Any] = {}
+        if kind == "room" and not entity_id:
+            # Telehealth: sessions at the same time get lanes of their own, side by side.
+            lanes = roomless_lanes(items)
+            extra = {
+                "lanes": [lanes[s.id] for s in items],
+                "dayLanes": lane_counts(items, lanes),
+            }
         minutes = sum(s.end - s.start for s in items)
         days = len({s.day for s in items})
         summary = (
@@ -81,6 +94,7 @@ def page_data(instance: Instance, timetable: Timetable, week: WeekDates) -> dict
                 "name": name,
                 "detail": f"{detail} · {summary}" if detail else summary,
                 "sessions": [index[s.id] for s in items],
+                **extra,
             }
         )
 
@@ -184,6 +198,9 @@ nav { position: sticky; top: 0; background: #fff; padding: .5rem 0; z-index: 5;
            border-left: 1px solid #d1d5db; }
 .corner { background: #f3f4f6; border-top: 1px solid #d1d5db; border-bottom: 1px solid #d1d5db; }
 .lane { border-left: 1px solid #d1d5db; }
+.lane.more { border-left: 1px dashed #d1d5db; }
+.lanehead { text-align: center; font-size: .75rem; color: #4b5563; padding: .15rem 0;
+            background: #f9fafb; border-bottom: 1px solid #d1d5db; border-left: 1px solid #d1d5db; }
 .hourline { border-top: 1px solid #eceef1; pointer-events: none; }
 .hour { font-size: .75rem; color: #6b7280; text-align: right; padding-right: .35rem;
         transform: translateY(-.5em); }
@@ -227,23 +244,45 @@ _SCRIPT = r"""
   var slots = Math.max(1, Math.round((data.close - data.open) / data.slot));
   var rowPx = Math.max(6, Math.round(data.slot * PX_PER_MIN));
   function grid(tab) {
+    // A day is one lane, or several side by side when the tab gives lanes (telehealth).
+    var lanes = tab.lanes || [], dayLanes = tab.dayLanes || {};
+    var count = {}, column = {}, next = 2, several = false, template = ["3.5rem"];
+    data.days.forEach(function (day) {
+      count[day.id] = Math.max(1, dayLanes[day.id] || 1);
+      column[day.id] = next;
+      next += count[day.id];
+      several = several || count[day.id] > 1;
+      template.push("repeat(" + count[day.id] + ", minmax(7rem, 1fr))");
+    });
+    var top = several ? 3 : 2;  // the grid row of the first time slot
     var week = el("div", "week");
-    week.style.gridTemplateColumns = "3.5rem repeat(" + data.days.length + ", minmax(7rem, 1fr))";
-    week.style.gridTemplateRows = "auto repeat(" + slots + ", " + rowPx + "px)";
+    week.style.gridTemplateColumns = template.join(" ");
+    week.style.gridTemplateRows = "auto " + (several ? "auto " : "") +
+      "repeat(" + slots + ", " + rowPx + "px)";
     var corner = el("div", "corner");
-    corner.style.gridRow = "1"; corner.style.gridColumn = "1";
+    corner.style.gridRow = "1 / span " + (top - 1); corner.style.gridColumn = "1";
     week.appendChild(corner);
-    data.days.forEach(function (day, i) {
+    data.days.forEach(function (day) {
       var head = el("div", "dayhead", day.label);
-      head.style.gridRow = "1"; head.style.gridColumn = String(i + 2);
+      head.style.gridRow = "1";
+      head.style.gridColumn = column[day.id] + " / span " + count[day.id];
       week.appendChild(head);
-      var lane = el("div", "lane");
-      lane.style.gridRow = "2 / span " + slots; lane.style.gridColumn = String(i + 2);
-      week.appendChild(lane);
+      for (var k = 0; k < count[day.id]; k++) {
+        if (several) {
+          var name = k === 0 ? tab.name : tab.name + " " + (k + 1);
+          var sub = el("div", "lanehead", name);
+          sub.style.gridRow = "2"; sub.style.gridColumn = String(column[day.id] + k);
+          week.appendChild(sub);
+        }
+        var lane = el("div", k === 0 ? "lane" : "lane more");
+        lane.style.gridRow = top + " / span " + slots;
+        lane.style.gridColumn = String(column[day.id] + k);
+        week.appendChild(lane);
+      }
     });
     for (var t = data.open; t < data.close; t += data.slot) {
       if (t % 60 === 0 || t === data.open) {
-        var row = String(2 + Math.round((t - data.open) / data.slot));
+        var row = String(top + Math.round((t - data.open) / data.slot));
         var label = el("div", "hour", hhmm(t));
         label.style.gridColumn = "1";
         label.style.gridRow = row;
@@ -254,17 +293,15 @@ _SCRIPT = r"""
         week.appendChild(line);
       }
     }
-    var dayIndex = {};
-    data.days.forEach(function (d, i) { dayIndex[d.id] = i; });
-    tab.sessions.forEach(function (n) {
-      var s = data.sessions[n], type = data.types[s.type];
-      if (!(s.day in dayIndex)) { return; }
+    tab.sessions.forEach(function (n, k) {
+      var s = data.sessions[n], type = data.types[s.type], lane = lanes[k] || 0;
+      if (!(s.day in column)) { return; }
       var first = Math.max(0, Math.round((s.start - data.open) / data.slot));
       var last = Math.min(s.end, data.close), from = Math.max(s.start, data.open);
       var span = Math.max(1, Math.round((last - from) / data.slot));
       var box = el("div", "session");
-      box.style.gridColumn = String(dayIndex[s.day] + 2);
-      box.style.gridRow = (first + 2) + " / span " + span;
+      box.style.gridColumn = String(column[s.day] + lane);
+      box.style.gridRow = (first + top) + " / span " + span;
       box.style.background = type.colour;
       box.style.color = type.text;
       box.dataset.session = s.id;
@@ -274,6 +311,7 @@ _SCRIPT = r"""
       box.dataset.end = hhmm(s.end);
       box.dataset.entityKind = tab.kind;
       box.dataset.entity = tab.id;
+      box.dataset.lane = String(lane + 1);
       box.appendChild(el("strong", "", type.name));
       var lines = [s.time];
       if (tab.kind !== "clinician") { lines.push(s.clinicianName); }

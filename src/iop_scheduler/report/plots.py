@@ -16,7 +16,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..domain import Instance, Timetable
-from ..export.common import TELEHEALTH, room_name, text_colour, type_colours
+from ..export.common import (
+    TELEHEALTH,
+    lane_counts,
+    lane_label,
+    room_name,
+    roomless_lanes,
+    text_colour,
+    type_colours,
+)
 from ..io import write_bytes_atomic
 from ..times import DAY_NAMES, format_hhmm
 
@@ -33,16 +41,30 @@ DAY_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
 
 
 def week_grid_height(instance: Instance, timetable: Timetable) -> float:
-    """Height in inches of the week grid: at least 9, plus 0.3 per room row of every day."""
-    return max(9.0, 1.5 + len(instance.days) * (0.6 + 0.3 * len(_places(instance, timetable))))
+    """Height in inches of the week grid: at least 9, plus 0.6 per day and 0.3 per bar row."""
+    rows = _rows(instance, timetable)
+    return max(9.0, 1.5 + sum(_panel_height(len(rows[day])) for day in instance.days))
 
 
-def _places(instance: Instance, timetable: Timetable) -> list[str | None]:
-    """Every room, then None (telehealth) when some session has no room."""
-    places: list[str | None] = [r.id for r in instance.rooms]
-    if any(s.room is None for s in timetable.sessions):
-        places.append(None)
-    return places
+def _panel_height(rows: int) -> float:
+    """Height in inches of one day's panel of the week grid."""
+    return 0.6 + 0.3 * rows
+
+
+def _rows(instance: Instance, timetable: Timetable) -> dict[str, list[tuple[str | None, int]]]:
+    """Each day's bar rows: every room, then, when some session has no room, telehealth lanes.
+
+    Sessions without a room may run at the same time, so a day has one telehealth row per
+    lane of `roomless_lanes` (at least one): concurrent sessions get rows of their own.
+    """
+    lanes = roomless_lanes(timetable.sessions)
+    counts = lane_counts(timetable.sessions, lanes)
+    rows: dict[str, list[tuple[str | None, int]]] = {}
+    for day in instance.days:
+        rows[day] = [(r.id, 0) for r in instance.rooms]
+        if lanes:
+            rows[day].extend((None, lane) for lane in range(max(1, counts.get(day, 1))))
+    return rows
 
 
 def _save(figure: Figure, path: Path) -> Path:
@@ -54,15 +76,26 @@ def _save(figure: Figure, path: Path) -> Path:
 
 
 def week_grid_figure(instance: Instance, timetable: Timetable) -> Figure:
-    """One panel per day: rooms down the side, time across, a coloured bar per session."""
-    places = _places(instance, timetable)
+    """One panel per day: rooms down the side, time across, a coloured bar per session.
+
+    Telehealth sessions at the same time are drawn on rows of their own ("Telehealth",
+    "Telehealth 2", ...), as many as that day needs.
+    """
+    rows = _rows(instance, timetable)
+    lanes = roomless_lanes(timetable.sessions)
     height = week_grid_height(instance, timetable)
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
-    axes = figure.subplots(len(instance.days), 1, sharex=True, squeeze=False)[:, 0]
+    ratios = [_panel_height(len(rows[day])) for day in instance.days]
+    axes = figure.subplots(
+        len(instance.days), 1, sharex=True, squeeze=False, height_ratios=ratios
+    )[:, 0]
     colours = type_colours(instance)
-    row_of = {place: i for i, place in enumerate(places)}
-    labels = [room_name(instance, p) if p else TELEHEALTH for p in places]
     for ax, day in zip(axes, instance.days, strict=True):
+        places = rows[day]
+        row_of = {place: i for i, place in enumerate(places)}
+        labels = [
+            room_name(instance, p) if p else lane_label(TELEHEALTH, lane) for p, lane in places
+        ]
         day_sessions = [s for s in timetable.sessions if s.day == day]
         minutes = sum(s.end - s.start for s in day_sessions)
         ax.set_title(
@@ -72,7 +105,7 @@ def week_grid_figure(instance: Instance, timetable: Timetable) -> Figure:
             fontweight="bold",
         )
         for s in day_sessions:
-            row = row_of[s.room]
+            row = row_of[(s.room, lanes.get(s.id, 0))]
             colour = colours[s.type]
             ax.barh(
                 row, s.end - s.start, left=s.start, height=0.8, color=colour,
