@@ -51,3 +51,15 @@ def test_cpsat_says_when_the_time_limit_was_too_short():
     result = solve(week, time_limit=0.001, workers=1)
     assert result.status.value == "unknown" and result.total_seconds < 5
     assert "give it a longer time limit" in result.timetable.explanation[0]
+
+
+def test_shortfall_mode_drops_a_day_whose_groups_fell_below_their_minimum_in_turn():
+    # One more client on the small sample: dropping a too-small course took its clients'
+    # day there, which left another session below its minimum; that one goes too.
+    from iop_scheduler.changes import add_clients
+
+    small = load_instance(Path(__file__).parents[1] / "instances" / "small.json")
+    week = add_clients(small, "substance_use", 1, 0)
+    result = solve(week, method="greedy", allow_shortfalls=True)
+    assert result.status.has_timetable, result.timetable.explanation
+    assert validate(week, result.timetable, allow_shortfalls=True) == []

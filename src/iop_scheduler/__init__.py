@@ -2,19 +2,20 @@
 
 The public API::
 
-    from iop_scheduler import load_instance, solve, validate
+    from iop_scheduler import load_instance, save_timetable, solve, validate
     week = load_instance("instances/small.json")
     result = solve(week, time_limit=30)
     assert validate(week, result.timetable) == []
+    save_timetable(result.timetable, "week.json")
 """
 
-from .api import METHODS, solve, solve_with
+from .api import METHODS, solve, solve_with, validate
 from .domain import Instance, ScheduledSession, Shortfall, Timetable
 from .errors import InputError
-from .io import load_instance, load_timetable, write_json_atomic
+from .io import load_instance, load_timetable, save_timetable, write_json_atomic
 from .options import SolveOptions
 from .result import PenaltyTerm, ProgressPoint, Result, Status
-from .validator import Violation, score, validate
+from .validator import Violation, score
 
 __version__ = "0.1.0"
 
@@ -34,6 +35,7 @@ __all__ = [
     "__version__",
     "load_instance",
     "load_timetable",
+    "save_timetable",
     "score",
     "solve",
     "solve_with",

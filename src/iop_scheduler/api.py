@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
-from typing import Literal
+from dataclasses import replace
+from typing import Any, Literal
 
 from .domain import Instance, Timetable
+from .io import as_instance, as_timetable
 from .options import SolveOptions
 from .result import ProgressPoint, Result
+from .validator import Violation
+from .validator import validate as validate_checked
+
+#: What the API accepts as a clinic week or a timetable: the object, its JSON data as a
+#: dict, or the path of its file. Each is checked again on entry (see `io.as_instance`).
+InstanceLike = Instance | dict[str, Any] | str | os.PathLike[str]
+TimetableLike = Timetable | dict[str, Any] | str | os.PathLike[str]
 
 Method = Literal["cpsat", "greedy"]
 METHODS: tuple[str, ...] = ("cpsat", "greedy")
 
 
 def solve(
-    instance: Instance,
+    instance: InstanceLike,
     *,
     method: Method = "cpsat",
     time_limit: float = 60.0,
@@ -24,18 +34,44 @@ def solve(
     log: bool = False,
     reproducible: bool = False,
     allow_shortfalls: bool = False,
-    previous: Timetable | None = None,
-    hint: Timetable | None = None,
+    previous: TimetableLike | None = None,
+    hint: TimetableLike | None = None,
     greedy_hint: bool = True,
     on_progress: Callable[[ProgressPoint], None] | None = None,
 ) -> Result:
-    """Build the week's timetable.
+    """Build the week's timetable and say how good it is.
 
-    ``method`` is ``"cpsat"`` (the optimising model) or ``"greedy"`` (the hand-scheduling
-    baseline). ``time_limit`` bounds the whole run in seconds, model building included;
-    ``workers=0`` uses every core. With ``reproducible``, the same input, seed and worker
-    count give the same timetable. ``previous`` keeps a past timetable's attendances where
-    possible; ``hint`` starts the search from a timetable.
+    Args:
+        instance: the clinic week: an `Instance`, its JSON data as a dict, or the path of
+            an ``iop-instance/1`` file. It is checked again here, so an instance changed
+            in Python after loading is solved as changed.
+        method: ``"cpsat"`` (the optimising model) or ``"greedy"`` (the hand-scheduling
+            baseline).
+        time_limit: seconds for the whole run, model building and the starting week
+            included.
+        workers: CP-SAT search workers; 0 uses every core.
+        seed: CP-SAT's random seed.
+        log: print CP-SAT's search log on standard error.
+        reproducible: the same input, seed and worker count give the same timetable
+            (stops on deterministic work; see docs/model.md for what it costs).
+        allow_shortfalls: week minimums may fall short, at the ``shortfall_minute``
+            weight; the timetable then lists its shortfalls (SPEC section 6).
+        previous: a past timetable (object, dict or path) whose attendances are kept
+            where possible, at the ``change_from_previous`` weight.
+        hint: a timetable to start the search from.
+        greedy_hint: without ``hint``, start from the greedy baseline's week.
+        on_progress: called with each new best timetable or bound (a `ProgressPoint`).
+
+    Returns:
+        A `Result`: ``status``, ``penalty`` and ``terms``, ``bound`` and ``gap``, the
+        ``timetable`` and the timings. A timetable found is always valid.
+
+    Raises:
+        InputError: the instance or a timetable breaks the file format (one line naming
+            the field and the offending id).
+        ValueError: an unknown method, or a time limit or worker count out of range.
+        TypeError: an argument of the wrong type.
+
     """
     options = SolveOptions(
         time_limit=time_limit,
@@ -44,17 +80,25 @@ def solve(
         log=log,
         reproducible=reproducible,
         allow_shortfalls=allow_shortfalls,
-        previous=previous,
-        hint=hint,
+        previous=None if previous is None else as_timetable(previous),
+        hint=None if hint is None else as_timetable(hint),
         greedy_hint=greedy_hint,
         on_progress=on_progress,
     )
     return solve_with(instance, options, method=method)
 
 
-def solve_with(instance: Instance, options: SolveOptions, *, method: str = "cpsat") -> Result:
-    """Solve with explicit `SolveOptions` (what `solve` and the CLI call)."""
+def solve_with(instance: InstanceLike, options: SolveOptions, *, method: str = "cpsat") -> Result:
+    """Solve with explicit `SolveOptions` (what `solve` and the CLI call); see `solve`."""
     started = time.monotonic()
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    instance = as_instance(instance)
+    options = replace(
+        options,
+        previous=None if options.previous is None else as_timetable(options.previous),
+        hint=None if options.hint is None else as_timetable(options.hint),
+    )
     if method == "greedy":
         from .greedy import solve_greedy
 
@@ -66,3 +110,18 @@ def solve_with(instance: Instance, options: SolveOptions, *, method: str = "cpsa
     else:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     return result
+
+
+def validate(
+    instance: InstanceLike, timetable: TimetableLike, *, allow_shortfalls: bool | None = None
+) -> list[Violation]:
+    """Every rule of SPEC section 4 that ``timetable`` breaks; an empty list when valid.
+
+    Both arguments may be objects, dicts or file paths, and are checked again here, so a
+    hand-edited timetable or instance is judged as it is now. ``allow_shortfalls=None``
+    reads the mode from the timetable (shortfalls listed: week minimums may fall short).
+    Each `Violation` names its rule and the sessions, clients, clinicians, rooms or days.
+    """
+    return validate_checked(
+        as_instance(instance), as_timetable(timetable), allow_shortfalls=allow_shortfalls
+    )

@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from .candidates import can_lead, longest_overlap
 from .domain import Client, Clinician, Instance, Room, StrictModel, Window
@@ -172,6 +172,41 @@ class Scenarios(StrictModel):
 
     format: Literal["iop-scenarios/1"]
     scenarios: list[Scenario]
+
+
+def as_changes(value: Changes | Iterable[Any]) -> list[Any]:
+    """The changes of a change file, or of a list of changes given as objects or dicts.
+
+    A notebook may write ``[{"kind": "clinician_removed", "clinician": "cl5"}]``; each dict
+    is checked as a change file's entry would be (one-line `InputError`).
+    """
+    if isinstance(value, Changes):
+        return list(value.changes)
+    if isinstance(value, dict | str):
+        raise TypeError("changes: expected a Changes object or a list of changes")
+    adapter: TypeAdapter[Any] = TypeAdapter(Change)
+    found = []
+    for index, item in enumerate(value):
+        if isinstance(item, dict):
+            try:
+                item = adapter.validate_python(item)
+            except ValidationError as err:
+                detail = describe_validation_error(err, item)
+                raise InputError(f"changes[{index}].{detail}") from None
+        found.append(item)
+    return found
+
+
+def as_scenario(value: Scenario | dict[str, Any], index: int = 0) -> Scenario:
+    """A scenario given as an object or as a dict of a scenarios file (checked likewise)."""
+    if isinstance(value, Scenario):
+        return value
+    if not isinstance(value, dict):
+        raise TypeError(f"scenarios[{index}]: expected a Scenario or a dict")
+    try:
+        return Scenario.model_validate(value)
+    except ValidationError as err:
+        raise InputError(f"scenarios[{index}].{describe_validation_error(err, value)}") from None
 
 
 def load_changes(path: str) -> Changes:

@@ -43,7 +43,8 @@ def _to_minutes(value: Any) -> Any:
 TimeOfDay = Annotated[
     int,
     BeforeValidator(_to_minutes),
-    PlainSerializer(format_hhmm, return_type=str),
+    # A time assigned in Python as "HH:MM" (not yet checked) is written back as it is.
+    PlainSerializer(lambda v: v if isinstance(v, str) else format_hhmm(v), return_type=str),
     Field(ge=0, le=24 * 60),
 ]
 

@@ -916,27 +916,27 @@ class GreedyCoordinator:
             # completes it or gives it back, and adds days until the week is met.
             for c in sorted(replan, key=lambda c: self._cohort_key(self.inst.client_by_id[c])):
                 self.plan_client(self.inst.client_by_id[c])
-        small_left = any(
-            not s.fixed and len(s.clients) < self.inst.type_by_id[s.type_id].size_min
-            for s in self.sessions
-        )
+
+        def too_small(session: _Session) -> bool:
+            size_min = self.inst.type_by_id[session.type_id].size_min
+            return not session.fixed and 0 < len(session.clients) < size_min
+
         unmet_ids = [c.id for c in self.inst.clients if not self.client_met(c)]
-        if small_left:
+        if any(too_small(s) for s in self.sessions):
             # A session too small to run is dropped with its clients' whole day there, so
-            # that every day rule still holds; those clients are then short.
-            for session in list(self.sessions):
-                if session.fixed or len(session.clients) >= (
-                    self.inst.type_by_id[session.type_id].size_min
-                ):
-                    continue
-                for c in list(session.clients):
-                    for other in list(self.client_sessions[c]):
-                        if other.day == session.day and not other.fixed:
-                            self._leave(other, c)
-                            if not other.clients:
-                                self._close(other)
-                if session in self.sessions and not session.clients:
-                    pass
+            # that every day rule still holds; those clients are then short. Their other
+            # sessions that day may fall below their minimum in turn: repeat until none does
+            # (each pass takes at least one client out of a session, so it ends).
+            while small := [s for s in self.sessions if too_small(s)]:
+                for session in small:
+                    if not too_small(session):
+                        continue
+                    for c in list(session.clients):
+                        for other in list(self.client_sessions[c]):
+                            if other.day == session.day and not other.fixed:
+                                self._leave(other, c)
+                                if not other.clients:
+                                    self._close(other)
             unmet_ids = [c.id for c in self.inst.clients if not self.client_met(c)]
         return unmet_ids
 

@@ -30,6 +30,43 @@ def load_timetable(path: str | os.PathLike[str]) -> Timetable:
     return load_model(path, Timetable)
 
 
+def as_instance(value: Instance | dict[str, Any] | str | os.PathLike[str]) -> Instance:
+    """A clinic week checked now: a path is loaded, a dict parsed, an `Instance` re-checked.
+
+    An `Instance` changed in Python after it was loaded (a field assigned, a list edited,
+    ``model_copy(update=...)``) is checked again from its data, so every rule of the file
+    format holds and its lookups (``type_by_id``...) follow the change. Bad data raises a
+    one-line `InputError`, as from a file.
+    """
+    if isinstance(value, str | os.PathLike):
+        return load_instance(value)
+    if isinstance(value, Instance):
+        return parse_model(value.model_dump(mode="json"), Instance)
+    if isinstance(value, dict):
+        return parse_model(value, Instance)
+    raise TypeError(
+        f"expected an Instance, a dict or the path of an instance file, not {type(value).__name__}"
+    )
+
+
+def as_timetable(value: Timetable | dict[str, Any] | str | os.PathLike[str]) -> Timetable:
+    """A timetable checked now, as `as_instance` does for a clinic week."""
+    if isinstance(value, str | os.PathLike):
+        return load_timetable(value)
+    if isinstance(value, Timetable):
+        return parse_model(value.model_dump(mode="json"), Timetable)
+    if isinstance(value, dict):
+        return parse_model(value, Timetable)
+    raise TypeError(
+        f"expected a Timetable, a dict or the path of a timetable file, not {type(value).__name__}"
+    )
+
+
+def save_timetable(timetable: Timetable, path: str | os.PathLike[str]) -> None:
+    """Write a timetable file (``iop-schedule/1``) atomically: all of it or nothing."""
+    write_json_atomic(path, dump_timetable(timetable))
+
+
 def read_text(path: str | os.PathLike[str], *, encoding: str = "utf-8", hint: str = "") -> str:
     """A text file's contents; a missing, unreadable or non-UTF-8 file raises `InputError`.
 

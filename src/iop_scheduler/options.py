@@ -62,3 +62,12 @@ class SolveOptions:
     model: ModelSettings = field(default_factory=ModelSettings)
     #: With ``previous``: clients whose attendances stay exactly as they were (re-planning).
     keep_clients: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        # Checked here so that a notebook gets a clear message, not an error from deep
+        # inside the search.
+        limit = self.time_limit
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
+            raise ValueError(f"time_limit must be a positive number of seconds, not {limit!r}")
+        if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers < 0:
+            raise ValueError(f"workers must be 0 (one per core) or more, not {self.workers!r}")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .api import solve_with
-from .changes import apply_changes
+from .changes import Changes, apply_changes, as_changes
 from .diff import TimetableDiff, diff_timetables
 from .domain import Instance, Timetable
 from .interrupt import CtrlC, ctrl_c_ends_the_run
+from .io import as_instance, as_timetable
 from .options import SolveOptions
 from .result import Result, Status
 from .validator import validate
@@ -27,7 +30,7 @@ class ReplanResult:
 def replan(
     instance: Instance,
     previous: Timetable,
-    changes: list,
+    changes: Changes | Sequence[Any],
     options: SolveOptions | None = None,
     *,
     method: str = "cpsat",
@@ -40,8 +43,13 @@ def replan(
     time goes first to a local re-plan in which every client the changes do not touch keeps
     their week exactly (it reports no bound, since its proof covers only that restriction);
     if that finds nothing, everyone is re-planned in the time left.
+
+    ``changes`` is a `Changes` (``load_changes(path)``) or a list of changes, as objects or
+    as the dicts of a change file (``{"kind": "clinician_removed", "clinician": "cl5"}``).
+    The result holds the changed week, the `Result` and the difference from ``previous``.
     """
-    week = apply_changes(instance, changes)
+    previous = as_timetable(previous)
+    week = apply_changes(as_instance(instance), as_changes(changes))
     settings = replace(options or SolveOptions(), previous=previous)
     if method == "cpsat":
         with ctrl_c_ends_the_run() as ctrl_c:

@@ -69,22 +69,35 @@ class ModelStats:
     attendance_options: int = 0
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
-    """What a solve returns: the timetable and everything known about how good it is."""
+    """What a solve returns: the timetable and everything known about how good it is.
 
+    ``penalty`` and ``gap`` are properties computed from ``terms`` and ``bound``.
+    """
+
+    #: optimal (proven), feasible (valid, not proven best), infeasible or unknown.
     status: Status
+    #: The timetable (``iop-schedule/1``); ``save_timetable`` writes it to a file.
     timetable: Timetable
+    #: The penalty term by term (SPEC section 5), as the validator computes it.
     terms: dict[str, PenaltyTerm] = field(default_factory=dict)
+    #: A proven lower bound on the penalty of every valid timetable (None: none proven).
     bound: int | None = None
+    #: "cpsat" or "greedy".
     method: str = "cpsat"
+    #: Seconds spent building the model (and the starting week), searching, and in all.
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     total_seconds: float = 0.0
+    #: Seconds from the start to the first valid and to the best timetable found.
     first_solution_seconds: float | None = None
     best_solution_seconds: float | None = None
+    #: Size of the CP-SAT model.
     stats: ModelStats = field(default_factory=ModelStats)
+    #: Each new best timetable or bound during the search, with its time.
     history: list[ProgressPoint] = field(default_factory=list)
+    #: Ctrl-C ended the run early (the best timetable found so far is returned).
     interrupted: bool = False
     #: Reproducible mode only: False when the wall clock stopped the search before the
     #: deterministic limit (the timetable is then not guaranteed to repeat).
@@ -104,3 +117,12 @@ class Result:
         if penalty == 0:
             return 0.0
         return max(0.0, (penalty - self.bound) / penalty)
+
+    def __repr__(self) -> str:
+        # A notebook shows this: the verdict first, not thousands of characters of sessions.
+        gap = f"{self.gap:.1%}" if self.gap is not None else None
+        return (
+            f"Result(status={self.status.value!r}, penalty={self.penalty!r}, "
+            f"bound={self.bound!r}, gap={gap!r}, sessions={len(self.timetable.sessions)}, "
+            f"method={self.method!r}, total_seconds={self.total_seconds:.1f})"
+        )

@@ -33,11 +33,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .changes import Scenario, Scenarios, apply_scenario
+from .changes import Scenario, Scenarios, apply_scenario, as_scenario
 from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
 from .interrupt import ctrl_c_ends_the_run, stopped_early
-from .io import write_bytes_atomic, write_text_atomic
+from .io import as_instance, write_bytes_atomic, write_text_atomic
 from .result import TERM_NAMES, PenaltyTerm, Status
 
 #: The name of the unchanged week in every comparison.
@@ -163,14 +163,21 @@ def solve_job(job: SolveJob) -> ScenarioOutcome:
 
 
 def scenario_weeks(
-    instance: Instance, scenarios: Scenarios | Sequence[Scenario], *, file: str | None = None
+    instance: Instance,
+    scenarios: Scenarios | Sequence[Scenario | dict[str, Any]],
+    *,
+    file: str | None = None,
 ) -> list[tuple[str, Instance]]:
     """The base week, then each scenario's week, by name; any bad scenario raises `InputError`.
 
     Errors name the file and ``scenarios[i] (name).changes[j]...``. Scenario names must be
     unique and may not be ``base`` (the unchanged week's name).
     """
-    items = scenarios.scenarios if isinstance(scenarios, Scenarios) else list(scenarios)
+    if isinstance(scenarios, Scenarios):
+        items = scenarios.scenarios
+    else:
+        items = [as_scenario(s, i) for i, s in enumerate(scenarios)]
+    instance = as_instance(instance)
     weeks: list[tuple[str, Instance]] = [(BASE, instance)]
     seen = {BASE}
     for index, scenario in enumerate(items):
@@ -197,7 +204,7 @@ def default_processes() -> int:
 
 def run_whatif(
     instance: Instance,
-    scenarios: Scenarios | Sequence[Scenario],
+    scenarios: Scenarios | Sequence[Scenario | dict[str, Any]],
     *,
     time_limit: float = 30.0,
     workers_per_run: int = 1,

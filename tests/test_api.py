@@ -1,0 +1,105 @@
+"""The Python API as a notebook user calls it: edits in Python, paths, dicts, bad arguments."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from iop_scheduler import (
+    InputError,
+    SolveOptions,
+    load_instance,
+    load_timetable,
+    save_timetable,
+    solve,
+    validate,
+)
+from iop_scheduler.replan import replan
+from iop_scheduler.whatif import scenario_weeks
+from solved_tiny import TINY, solved_tiny
+
+
+def test_validate_judges_an_instance_as_changed_in_python():
+    inst, table = solved_tiny()
+    # model_copy keeps the lookups cached at load time; the change must still count.
+    smaller = inst.model_copy(
+        update={
+            "session_types": [
+                t.model_copy(update={"max_size": 3, "min_size": 2}) if t.kind != "individual" else t
+                for t in inst.session_types
+            ]
+        }
+    )
+    assert validate(inst, table) == []
+    broken = validate(smaller, table)
+    assert broken and {v.rule for v in broken} == {"attendees"}
+
+
+def test_an_edit_that_breaks_the_file_format_is_an_input_error_before_solving():
+    week = load_instance(TINY)
+    week.session_types[0].duration_minutes = 45  # not on the 30-minute grid
+    with pytest.raises(InputError, match=r"session_types\[0\] \(process\)\.duration_minutes"):
+        solve(week, method="greedy")
+    week = load_instance(TINY)
+    week.clients[0].assigned_clinicians = {"individual": "nobody"}
+    with pytest.raises(InputError, match="unknown clinician 'nobody'"):
+        solve(week, method="greedy")
+
+
+def test_solve_and_validate_take_paths_and_dicts(tmp_path):
+    result = solve(TINY, method="greedy")
+    assert result.status.has_timetable
+    path = tmp_path / "week.json"
+    save_timetable(result.timetable, path)
+    assert load_timetable(path) == result.timetable
+    data = json.loads(TINY.read_text(encoding="utf-8"))
+    assert validate(data, path) == []
+    assert validate(TINY, json.loads(path.read_text(encoding="utf-8"))) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "needle"),
+    [
+        ({"time_limit": None}, ValueError, "time_limit must be a positive number"),
+        ({"time_limit": 0}, ValueError, "time_limit must be a positive number"),
+        ({"workers": -1}, ValueError, "workers must be 0"),
+        ({"method": "magic"}, ValueError, "unknown method 'magic'"),
+    ],
+)
+def test_bad_arguments_say_which(kwargs, error, needle):
+    with pytest.raises(error, match=needle):
+        solve(TINY, **kwargs)
+
+
+def test_a_wrong_type_of_week_is_named():
+    with pytest.raises(TypeError, match="expected an Instance, a dict or the path"):
+        solve(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected a Timetable, a dict or the path"):
+        validate(TINY, [])  # type: ignore[arg-type]
+
+
+def test_result_repr_gives_the_verdict_not_the_sessions():
+    result = solve(TINY, method="greedy")
+    text = repr(result)
+    assert text.startswith("Result(status='feasible', penalty=")
+    assert f"sessions={len(result.timetable.sessions)}" in text and len(text) < 300
+
+
+def test_replan_and_whatif_take_changes_and_scenarios_as_dicts():
+    inst, table = solved_tiny()
+    outcome = replan(
+        inst,
+        table,
+        [{"kind": "clinician_unavailable", "clinician": "cl3", "day": "tue"}],
+        SolveOptions(time_limit=10, workers=1),
+        method="greedy",
+    )
+    assert outcome.result.status.has_timetable
+    assert all(s.clinician != "cl3" or s.day != "tue" for s in outcome.result.timetable.sessions)
+    with pytest.raises(InputError, match=r"changes\[0\]"):
+        replan(inst, table, [{"kind": "clinician_removed"}], method="greedy")
+    smaller = {"kind": "set_session_type", "type": "process", "field": "max_size", "value": 6}
+    weeks = scenario_weeks(inst, [{"name": "groups of 6", "changes": [smaller]}])
+    assert [name for name, _ in weeks] == ["base", "groups of 6"]
+    assert weeks[1][1].type_by_id["process"].max_size == 6
