@@ -103,3 +103,15 @@ def test_replan_and_whatif_take_changes_and_scenarios_as_dicts():
     weeks = scenario_weeks(inst, [{"name": "groups of 6", "changes": [smaller]}])
     assert [name for name, _ in weeks] == ["base", "groups of 6"]
     assert weeks[1][1].type_by_id["process"].max_size == 6
+
+
+def test_a_timetable_as_dataframes_has_a_row_per_session_and_attendance():
+    from iop_scheduler import attendances_frame, sessions_frame
+
+    inst, table = solved_tiny()
+    sessions = sessions_frame(inst, table)
+    assert len(sessions) == len(table.sessions)
+    assert sessions["minutes"].sum() == sum(s.end - s.start for s in table.sessions)
+    attendances = attendances_frame(inst, table)
+    assert len(attendances) == sum(len(s.clients) for s in table.sessions)
+    assert set(attendances["client"]) == {c for s in table.sessions for c in s.clients}

@@ -12,6 +12,7 @@ The public API::
 from .api import METHODS, solve, solve_with, validate
 from .domain import Instance, ScheduledSession, Shortfall, Timetable
 from .errors import InputError
+from .frames import attendances_frame, sessions_frame
 from .io import load_instance, load_timetable, save_timetable, write_json_atomic
 from .options import SolveOptions
 from .result import PenaltyTerm, ProgressPoint, Result, Status
@@ -33,10 +34,12 @@ __all__ = [
     "Timetable",
     "Violation",
     "__version__",
+    "attendances_frame",
     "load_instance",
     "load_timetable",
     "save_timetable",
     "score",
+    "sessions_frame",
     "solve",
     "solve_with",
     "validate",
