@@ -49,7 +49,13 @@ def score(
     previous: Timetable | None = None,
     allow_shortfalls: bool | None = None,
 ) -> dict[str, PenaltyTerm]:
-    """Each named penalty term of a timetable: staff, idle, preferences, changes, shortfall."""
+    """Each named penalty term of a timetable: staff, idle, preferences, changes, shortfall.
+
+    Keys are the weight names of SPEC section 5; each `PenaltyTerm` holds the amount, the
+    weight and their product (``cost``); `result.total_penalty` sums them. ``previous``, a
+    timetable this one re-plans, adds ``change_from_previous``. ``allow_shortfalls``
+    adds ``shortfall_minute``; None reads the mode from the timetable (shortfalls listed).
+    """
     weights = instance.weights
     sessions = timetable.sessions
     staff = sum(s.end - s.start for s in sessions)
