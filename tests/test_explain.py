@@ -39,6 +39,16 @@ def test_client_available_on_too_few_days():
                             "but the program requires 3")  # fmt: skip
 
 
+def test_a_type_longer_than_the_program_day_is_named_as_such():
+    # The leaders are free all day: time itself is the reason, not their availability.
+    instance = base_instance(
+        session_types=[{"id": "grp", "kind": "group", "duration_minutes": 240,
+                        "disciplines": ["counselor"]}],
+    )  # fmt: skip
+    finding = only_finding(instance, "requires:grp")
+    assert "grp lasts 240 minutes, longer than the program's day (09:00-12:00)" in str(finding)
+
+
 def test_required_type_nobody_qualified_is_available_for():
     instance = base_instance(
         session_types=[

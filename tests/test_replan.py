@@ -145,3 +145,32 @@ def test_diff_pairs_moves_and_counts_attendances(published):
     (change,) = delta.clients
     assert change.client == session.clients[0] and len(change.moves) == 1
     assert any("moved to" in str(s) for s in delta.sessions)
+
+
+def test_discharging_a_client_cancels_their_booked_individual_session():
+    # A booked individual session cannot run without its client; a group would keep running.
+    data = {
+        "format": "iop-instance/1", "name": "discharge", "days": ["mon"], "slot_minutes": 30,
+        "open": "09:00", "close": "12:00",
+        "rules": {"min_days_per_client_week": 1, "min_hours_per_client_week": 1,
+                  "max_hours_per_client_week": None, "min_hours_per_client_day": 1,
+                  "min_group_sessions_per_client_day": 0,
+                  "min_disciplines_per_client_week": 1, "min_disciplines_per_day": 1},
+        "session_types": [{"id": "ind", "kind": "individual", "duration_minutes": 60,
+                           "disciplines": ["counselor"]}],
+        "clinicians": [{"id": "k1", "discipline": "counselor"}], "rooms": [],
+        "clients": [{"id": "c1"}, {"id": "c2"}],
+        "fixed_sessions": [{"type": "ind", "day": "mon", "start": "09:00", "clinician": "k1",
+                            "clients": ["c1"]}],
+    }  # fmt: skip
+    from iop_scheduler.io import as_instance
+
+    week = as_instance(data)
+    published = solve_checked(week, time_limit=5)
+    changes = parse_changes(
+        {"format": "iop-changes/1", "changes": [{"kind": "client_discharged", "client": "c1"}]}
+    )
+    outcome = replan(week, published.timetable, changes.changes, SolveOptions(time_limit=5))
+    assert outcome.instance.fixed_sessions == []
+    assert outcome.result.status.has_timetable
+    assert validate(outcome.instance, outcome.result.timetable) == []

@@ -880,6 +880,16 @@ def test_shortfalls_must_be_the_real_ones():
                      "required": 2, "scheduled": 0.5}],
     )
     the_violation(instance, wrong, "shortfalls")
+    # One entry per client and minimum: a second, wrong one must not hide behind the first.
+    twice = timetable(
+        session("s1", "grp", "09:00", "10:00"),
+        allow_shortfalls=True,
+        shortfalls=[{"client": "c1", "rule": "min_hours_per_client_week",
+                     "required": 7, "scheduled": 0.25},
+                    {"client": "c1", "rule": "min_hours_per_client_week",
+                     "required": 2, "scheduled": 1}],
+    )  # fmt: skip
+    assert "listed 2 times" in the_violation(instance, twice, "shortfalls").message
 
 
 def test_allowed_shortfalls_keep_every_other_rule():

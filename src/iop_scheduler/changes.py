@@ -317,6 +317,12 @@ def _apply_one(inst: Instance, change: Any, here: str, file: str | None) -> dict
             del data["clients"][i]
             for booked in data["fixed_sessions"]:
                 booked["clients"] = [c for c in booked["clients"] if c != change.client]
+            # Their individual bookings are cancelled: nobody else can take them over.
+            data["fixed_sessions"] = [
+                booked
+                for booked in data["fixed_sessions"]
+                if booked["clients"] or inst.type_by_id[booked["type"]].kind != "individual"
+            ]
         elif kind == "client_unavailable":
             client = inst.client_by_id[change.client]
             avail = _without(inst, client.availability, change.day, change.window)

@@ -383,6 +383,17 @@ def _why_no_session(
             for bound in (clin.max_hours_per_day, clin.max_hours_per_week)
         )
 
+    # Time itself first: otherwise the leaders' availability would take the blame.
+    if duration > inst.close - inst.open:
+        return (
+            f"{type_id} lasts {duration} minutes, longer than the program's day "
+            f"({format_hhmm(inst.open)}-{format_hhmm(inst.close)})"
+        ), True
+    if not any(e - s >= duration for d in days for s, e in windows[d]):
+        return (
+            f"client {client_id} requires {type_id} ({duration} minutes), but is never "
+            f"available that long at a stretch ({_day_list(days)})"
+        ), False
     if assigned is not None:
         clin = inst.clinician_by_id[assigned]
         if not can_lead(inst, assigned, stype):

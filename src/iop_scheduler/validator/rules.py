@@ -7,7 +7,7 @@ the model cannot hide itself here. Each rule family is one function that yields
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -581,6 +581,14 @@ def check_shortfalls(
 ) -> Iterator[Violation]:
     """SPEC section 6: listed shortfalls are exactly the real ones, and only when allowed."""
     listed = {(e.client, e.rule): (e.required, e.scheduled) for e in timetable.shortfalls}
+    counted = Counter((e.client, e.rule) for e in timetable.shortfalls)
+    for (client, rule), times in sorted(counted.items()):
+        if times > 1:  # one entry per client and minimum: a second one would go unchecked
+            yield Violation(
+                "shortfalls",
+                f"the shortfall of {rule} for {client} is listed {times} times",
+                clients=(client,),
+            )
     if not allow_shortfalls:
         if listed:
             yield Violation("shortfalls", "shortfalls are listed but were not allowed")
