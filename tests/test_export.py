@@ -261,11 +261,11 @@ def chromium() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
-def test_html_renders_in_headless_chromium(week, tmp_path):
+def rendered_page(inst: Any, table: Any, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """The week view of ``table`` as headless Chromium renders it (the test skips without it)."""
     browser = chromium()
     if browser is None:
         pytest.skip("no Chromium found (apt-get install chromium); the HTML render test needs one")
-    inst, table = week
     page = tmp_path / "week.html"
     from iop_scheduler.export import export_html
 
@@ -278,6 +278,12 @@ def test_html_renders_in_headless_chromium(week, tmp_path):
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def test_html_renders_in_headless_chromium(week, tmp_path):
+    inst, table = week
+    done = rendered_page(inst, table, tmp_path)
     parser = SessionCounter()
     parser.feed(done.stdout)
     assert 'data-rendered="true"' in done.stdout, "the page's script did not run to its end"

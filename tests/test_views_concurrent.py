@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from html.parser import HTMLParser
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 
 from helpers import base_dict, clinician, session, timetable
 from iop_scheduler import Instance, Timetable, validate
-from iop_scheduler.export import export_html, export_xlsx, render_html, resolve_week
+from iop_scheduler.export import export_xlsx, render_html, resolve_week
 
 TELE = {
     "id": "tele",
@@ -143,22 +142,10 @@ def grid_column(style: str) -> int:
 
 
 def test_html_draws_concurrent_telehealth_blocks_side_by_side(week, tmp_path):
-    from test_export import chromium
+    from test_export import rendered_page
 
-    browser = chromium()
-    if browser is None:
-        pytest.skip("no Chromium found (apt-get install chromium); the HTML render test needs one")
     inst, table = week
-    page = tmp_path / "week.html"
-    export_html(inst, table, page, resolve_week(inst))
-    command = [
-        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-        page.as_uri(),
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = rendered_page(inst, table, tmp_path)
     assert 'data-rendered="true"' in done.stdout
     parser = Elements()
     parser.feed(done.stdout)

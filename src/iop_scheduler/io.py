@@ -38,28 +38,24 @@ def as_instance(value: Instance | dict[str, Any] | str | os.PathLike[str]) -> In
     format holds and its lookups (``type_by_id``...) follow the change. Bad data raises a
     one-line `InputError`, as from a file.
     """
-    if isinstance(value, str | os.PathLike):
-        return load_instance(value)
-    if isinstance(value, Instance):
-        return parse_model(value.model_dump(mode="json"), Instance)
-    if isinstance(value, dict):
-        return parse_model(value, Instance)
-    raise TypeError(
-        f"expected an Instance, a dict or the path of an instance file, not {type(value).__name__}"
-    )
+    return _as_model(value, Instance, load_instance, "an Instance", "an instance file")
 
 
 def as_timetable(value: Timetable | dict[str, Any] | str | os.PathLike[str]) -> Timetable:
     """A timetable checked now, as `as_instance` does for a clinic week."""
+    return _as_model(value, Timetable, load_timetable, "a Timetable", "a timetable file")
+
+
+def _as_model(
+    value: Any, model: type[ModelT], load: Callable[[Any], ModelT], what: str, file: str
+) -> ModelT:
     if isinstance(value, str | os.PathLike):
-        return load_timetable(value)
-    if isinstance(value, Timetable):
-        return parse_model(value.model_dump(mode="json"), Timetable)
+        return load(value)
+    if isinstance(value, model):
+        return parse_model(value.model_dump(mode="json"), model)
     if isinstance(value, dict):
-        return parse_model(value, Timetable)
-    raise TypeError(
-        f"expected a Timetable, a dict or the path of a timetable file, not {type(value).__name__}"
-    )
+        return parse_model(value, model)
+    raise TypeError(f"expected {what}, a dict or the path of {file}, not {type(value).__name__}")
 
 
 def save_timetable(timetable: Timetable, path: str | os.PathLike[str]) -> None:
