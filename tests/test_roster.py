@@ -143,3 +143,33 @@ def test_roster_syntax_ranges_several_windows_and_defaults(tmp_path):
     assert c1.requires == {"individual": 1, "relapse_prevention": 2}
     assert week.clinician_by_id["cl1"].qualified_for == []
     assert week.rules.max_hours_per_client_week == 19
+
+
+def test_files_as_regional_spreadsheets_save_them(roster):
+    # European Excel: ";" between columns and a decimal comma; Windows Excel's plain
+    # "CSV" is Windows-1252; any Excel may add empty columns past the data.
+    clinicians = roster / "clinicians.csv"
+    text = clinicians.read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    rows[1][rows[0].index("max_hours_per_day")] = "7,5"
+    with clinicians.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    clients = roster / "clients.csv"
+    rows = list(csv.reader(clients.read_text(encoding="utf-8").splitlines()))
+    rows[1][rows[0].index("name")] = "José Núñez"
+    with clients.open("w", encoding="cp1252", newline="") as handle:
+        csv.writer(handle).writerows([[*row, "", ""] for row in rows])  # two empty columns
+    week = read_roster(roster)
+    assert week.clinicians[0].max_hours_per_day == 7.5
+    assert week.clients[0].name == "José Núñez"
+
+
+def test_a_rule_broken_by_a_default_names_the_row_of_the_setting_given(roster):
+    program = roster / "program.csv"
+    rows = [line for line in program.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("close,")]  # fmt: skip
+    program.write_text("\n".join(rows).replace("open,09:00", "open,22:00") + "\n", "utf-8")
+    with pytest.raises(InputError) as caught:
+        read_roster(roster)
+    assert str(caught.value).startswith(f"{program}: row ")
+    assert "column value: close: 21:00 is not after open 22:00" in str(caught.value)

@@ -72,7 +72,7 @@ def _no_control_characters(text: str) -> str:
     return text
 
 
-def _display_name(text: str) -> str:
+def display_name(text: str) -> str:
     """A name as people read it: runs of whitespace are one space.
 
     A line break (Alt+Enter in a spreadsheet cell) or a tab reads as a space.
@@ -82,7 +82,7 @@ def _display_name(text: str) -> str:
 
 Id = Annotated[str, Field(min_length=1), AfterValidator(_no_control_characters)]
 #: A display name: whitespace (line breaks included) collapsed to single spaces.
-Name = Annotated[str, AfterValidator(_display_name)]
+Name = Annotated[str, AfterValidator(display_name)]
 #: Hours in a week or a day: finite, and no more than the week or the day holds.
 WeekHours = Annotated[float, Field(ge=0, le=7 * 24, allow_inf_nan=False)]
 DayHours = Annotated[float, Field(ge=0, le=24, allow_inf_nan=False)]

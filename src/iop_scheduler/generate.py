@@ -386,7 +386,9 @@ def parse_track_mix(text: str) -> tuple[tuple[str, float], ...]:
             raise InputError(
                 f"--tracks: share {value.strip()!r} of {name} is not a number"
             ) from None
-        if not math.isfinite(share) or share < 0:
+        if not math.isfinite(share):
+            raise InputError(f"--tracks: share {value.strip()!r} of {name} is not a finite number")
+        if share < 0:
             raise InputError(f"--tracks: share {value.strip()!r} of {name} is negative")
         shares[name] = share
     mix = tuple((t, shares.get(t, 0.0)) for t in TRACKS)

@@ -67,6 +67,8 @@ def _whole(value: str) -> int:
 
 
 def _number(value: str) -> float | int:
+    if re.fullmatch(r"\d+,\d+", value):
+        value = value.replace(",", ".")  # a decimal comma, as European spreadsheets write 7,5
     try:
         number = float(value)
     except ValueError:
@@ -314,14 +316,27 @@ class _Table:
 
 
 def _read_table(path: Path) -> _Table:
-    text = read_text(path, encoding="utf-8-sig", hint=" (save the sheet as CSV UTF-8)")
     try:
-        records = list(csv.reader(io.StringIO(text)))
+        text = read_text(path, encoding="utf-8-sig", hint=" (save the sheet as CSV UTF-8)")
+    except InputError as err:
+        # Excel on Windows saves "CSV (Comma delimited)" as Windows-1252 (José, café):
+        # read that too; anything else keeps the UTF-8 message.
+        try:
+            text = path.read_bytes().decode("cp1252")
+        except (OSError, UnicodeDecodeError):
+            raise err from None
+    first_line = text.split("\n", 1)[0]
+    # European spreadsheets separate columns by ";" (the comma is their decimal point).
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    try:
+        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as err:
         raise InputError(f"malformed CSV: {err}", file=str(path)) from None
     if not records:
         raise InputError("row 1: the file is empty, a header row is expected", file=str(path))
     header = [cell.strip().lower() for cell in records[0]]
+    while header and not header[-1]:
+        header.pop()  # trailing empty columns, which spreadsheets add past the data
     rows = []
     for number, record in enumerate(records[1:], start=2):
         cells = [cell.strip() for cell in record]
@@ -488,6 +503,13 @@ def read_roster(folder: str | os.PathLike[str]) -> Instance:
             detail = match["msg"] if match else message
             raise InputError(
                 f"{_where(program_rows[key], 'value')}: {key}: {detail}", file=program.name
+            ) from None
+        # "close: 21:00 is not after open 22:00" with close left at its default: the row
+        # to fix is the one of the setting the message names.
+        named = next((k for k in program_rows if re.search(rf"\b{k}\b", message)), None)
+        if named is not None:
+            raise InputError(
+                f"{_where(program_rows[named], 'value')}: {message}", file=program.name
             ) from None
         raise InputError(message, file=str(root)) from None
 

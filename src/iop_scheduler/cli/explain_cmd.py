@@ -13,6 +13,9 @@ from ..io import load_instance
 from ..report.summary import headline
 from .common import handles_input_errors, output_format_option, time_limit_option
 
+#: Exit status when the time limit ended the search before feasibility was decided.
+EXIT_UNDECIDED = 3
+
 
 @click.command("explain")
 @click.argument("instance", type=click.Path(dir_okay=False))
@@ -27,7 +30,7 @@ def explain_command(instance: str, time_limit: float, output_format: str) -> Non
     client's, too few group seats in a window, a day without enough disciplines,
     conflicting bookings). If none fires, the model finds a small set of rules that cannot
     all hold. Exit status: 1 when the week is infeasible (explained), 0 when it can be
-    scheduled, 2 on bad input.
+    scheduled, 3 when neither was decided in the time given, 2 on bad input.
 
     \b
     Example:
@@ -60,4 +63,6 @@ def explain_command(instance: str, time_limit: float, output_format: str) -> Non
                 "neither found a timetable nor proved there is none. Try a longer "
                 "--time-limit."
             )
+    if found.infeasible is None:
+        sys.exit(EXIT_UNDECIDED)  # not 0: a script must not read "can be scheduled"
     sys.exit(EXIT_FINDINGS if found.infeasible else EXIT_OK)

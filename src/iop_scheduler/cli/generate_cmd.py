@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..domain import display_name
 from ..errors import InputError
 from ..generate import (
     BREAKS,
@@ -21,6 +22,9 @@ from ..generate import (
 from ..io import dump_timetable, write_json_atomic
 from .common import handles_input_errors
 
+#: Largest counts a week may have: a typo (100000000 clients) must not run for hours.
+MOST = {"--clients": 10_000, "--clinicians": 2_000, "--rooms": 2_000}
+
 
 def _count(value: str | None, option: str) -> int | None:
     """Parse a count option ourselves, so that a bad value is a one-line error."""
@@ -32,6 +36,8 @@ def _count(value: str | None, option: str) -> int | None:
         raise InputError(f"{option}: {value!r} is not a whole number") from None
     if number < 0:
         raise InputError(f"{option}: {number} is negative")
+    if number > MOST[option]:
+        raise InputError(f"{option}: {number} is more than {MOST[option]:,}")
     return number
 
 
@@ -71,7 +77,7 @@ def _count(value: str | None, option: str) -> int | None:
     metavar="DATE",
     default=DEFAULT_WEEK_OF.isoformat(),
     show_default=True,
-    help="The Monday of the week (YYYY-MM-DD).",
+    help="A date of the week (YYYY-MM-DD); its Monday is used.",
 )
 @click.option(
     "--break",
@@ -129,6 +135,12 @@ def generate_command(
         week = dt.date.fromisoformat(week_of)
     except ValueError:
         raise InputError(f"--week-of: {week_of!r} is not a date (YYYY-MM-DD)") from None
+    week -= dt.timedelta(days=week.weekday())  # any date of the week: its Monday
+    if name is not None:
+        try:
+            name = display_name(name)
+        except ValueError as err:
+            raise InputError(f"--name: {err}") from None
     overrides: dict[str, Any] = {
         "clients": _count(clients, "--clients"),
         "clinicians": _count(clinicians, "--clinicians"),

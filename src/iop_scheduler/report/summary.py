@@ -78,7 +78,11 @@ def result_summary(instance: Instance, result: Result, *, grid: bool = True) -> 
     if timetable.explanation:
         heading = "Why no timetable exists:" if status == "infeasible" else "Why none was found:"
         lines += ["", heading]
-        lines += [f"  - {reason}" for reason in timetable.explanation]
+        # A reason indented already is a detail of the one above it: no second bullet.
+        lines += [
+            f"  {reason}" if reason.startswith("  ") else f"  - {reason}"
+            for reason in timetable.explanation
+        ]
     if grid and timetable.sessions:
         lines += ["", *week_grid(instance, timetable)]
     return "\n".join(lines)
