@@ -226,3 +226,13 @@ def test_shortfall_mode_on_the_infeasible_samples(name, tmp_path):
     assert written["allow_shortfalls"] is True and written["shortfalls"]
     assert CliRunner().invoke(cli, ["validate", str(INFEASIBLE / f"{name}.json"),
                                     str(out)]).exit_code == 0  # fmt: skip
+
+
+def test_explain_exits_3_when_it_cannot_decide_in_time():
+    # 0 means "can be scheduled": a script must not read that from a run cut short.
+    result = CliRunner().invoke(
+        cli, ["explain", str(Path(__file__).parents[1] / "instances" / "small.json"),
+              "--time-limit", "0.2"],
+    )  # fmt: skip
+    assert result.exit_code == 3, result.output
+    assert "Undecided in 0.2 s" in result.stdout

@@ -261,3 +261,27 @@ def test_bad_options_are_one_line_errors_with_exit_2(args, message, tmp_path):
     assert message in result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--name", "a\x01b"], "--name: 'a\\x01b' contains the control character U+0001"),
+        (["--clients", "100000000"], "--clients: 100000000 is more than 10,000"),
+        (["--tracks", "substance_use=nan"], "share 'nan' of substance_use is not a finite"),
+    ],
+)
+def test_bad_options_are_one_line(tmp_path, args, needle):
+    out = tmp_path / "week.json"
+    result = run("generate", *args, "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"error: {needle}"] or (
+        len(result.stderr.strip().splitlines()) == 1 and needle in result.stderr
+    )
+    assert not out.exists()
+
+
+def test_week_of_any_date_gives_its_monday(tmp_path):
+    out = tmp_path / "week.json"
+    assert run("generate", "--week-of", "2026-12-02", "-o", str(out)).exit_code == 0  # a Wed
+    assert json.loads(out.read_text(encoding="utf-8"))["week_of"] == "2026-11-30"
