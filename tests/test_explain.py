@@ -236,3 +236,23 @@ def test_explain_exits_3_when_it_cannot_decide_in_time():
     )  # fmt: skip
     assert result.exit_code == 3, result.output
     assert "Undecided in 0.2 s" in result.stdout
+
+
+def test_group_rooms_too_small_for_the_week():
+    # Ten clients, two days each with two groups: 40 seats; one 4-seat room open three
+    # mornings of three hours holds 36. No single window is short; the week is.
+    group = {"kind": "group", "duration_minutes": 60, "disciplines": ["counselor"],
+             "room_kinds": ["group_room"]}  # fmt: skip
+    instance = base_instance(
+        days=["mon", "tue", "wed"],
+        rules={"min_days_per_client_week": 2, "min_group_sessions_per_client_day": 2},
+        session_types=[{"id": "grp", **group}, {"id": "grp2", **group}],
+        clinicians=[clinician("cl1"), clinician("cl2")],
+        clients=[client(f"c{i}") for i in range(10)],
+    )
+    finding = only_finding(instance, "group_seats")
+    assert "need at least 40 group-session seats" in str(finding)
+    assert "at most 36" in str(finding) and "r1: 9 sessions of 4 seats" in str(finding)
+    assert finding.rooms == ("r1",)
+    result = solve_checked(instance, time_limit=5)
+    assert result.status is Status.INFEASIBLE

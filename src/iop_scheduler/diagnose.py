@@ -68,6 +68,8 @@ def diagnose(
     findings += _caseloads(instance)
     findings += _program_days(instance, cands)
     findings += _group_seats(instance, cands)
+    if not any(f.rule == "group_seats" for f in findings):
+        findings += _weekly_group_seats(instance, cands)
     return findings
 
 
@@ -643,3 +645,63 @@ def _group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
                     clients=tuple(sorted(inside)),
                     days=(day,),
                 )
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _weekly_group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
+    """More group attendances needed in the week than the group rooms can seat.
+
+    Every client attends at least ``min_days`` days with ``min_groups`` group sessions on
+    each. A group session needs a room of its type for at least the shortest group's
+    minutes, inside the room's hours and some client's window, so each room holds at most
+    (usable minutes / shortest group) sessions a day of at most its seats. Skipped when a
+    group type needs no room (telehealth): rooms then do not bound groups.
+    """
+    rules = inst.rules
+    per_client = rules.min_days_per_client_week * rules.min_group_sessions_per_client_day
+    group_types = [t for t in inst.session_types if t.kind == "group"]
+    if per_client <= 0 or not group_types or not all(t.needs_room for t in group_types):
+        return
+    clients = [c.id for c in inst.clients]
+    demand = len(clients) * per_client
+    supply = 0
+    held: list[str] = []
+    for room in inst.rooms:
+        usable = [t for t in group_types if room.kind in t.room_kinds]
+        if not usable or room.capacity <= 0:
+            continue
+        largest = max((t.size_max or room.capacity) for t in usable)
+        seats = min(room.capacity, largest)
+        shortest = min(t.duration_minutes for t in usable)
+        sessions = 0
+        for day in inst.days:
+            wanted = _merge([w for c in clients for w in cands.client_windows[c].get(day, [])])
+            for a, b in free_windows(room.availability, day, inst.open, inst.close):
+                sessions += sum(
+                    max(0, min(b, e) - max(a, s)) // shortest for s, e in wanted
+                )
+        if sessions:
+            supply += sessions * seats
+            held.append(f"{room.id}: {sessions} sessions of {seats} seats")
+    if demand > supply:
+        yield Finding(
+            "group_seats",
+            (
+                f"the {len(clients)} clients need at least {demand} group-session seats this "
+                f"week ({rules.min_days_per_client_week} days with "
+                f"{rules.min_group_sessions_per_client_day} group sessions each), but the "
+                f"group rooms can hold at most {supply} during the clients' hours "
+                f"({'; '.join(held) or 'no room fits a group'})"
+            ),
+            clients=tuple(clients),
+            rooms=tuple(h.split(":")[0] for h in held),
+        )
