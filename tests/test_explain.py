@@ -256,3 +256,13 @@ def test_group_rooms_too_small_for_the_week():
     assert finding.rooms == ("r1",)
     result = solve_checked(instance, time_limit=5)
     assert result.status is Status.INFEASIBLE
+
+
+def test_week_hours_blocked_by_the_daily_maximum_name_it():
+    # Three hours are available, but the daily maximum allows one: the rule binds, not
+    # the client's availability.
+    instance = base_instance(
+        rules={"min_hours_per_client_week": 3, "max_hours_per_client_day": 1},
+    )
+    finding = only_finding(instance, "min_hours_per_client_week")
+    assert "max_hours_per_client_day allows 1 h a day on their 1 day(s)" in str(finding)

@@ -262,11 +262,19 @@ def _client_reach(inst: Instance, cands: Candidates) -> Iterator[Finding]:
             for d in usable
         )
         if week < need_week:
+            uncapped = sum(reach[client.id][d] for d in usable)
+            # Name what binds: the daily maximum, when their availability alone would do.
+            why = (
+                f"max_hours_per_client_day allows {rules.max_hours_per_client_day:g} h a day "
+                f"on their {len(usable)} day(s)"
+                if uncapped >= need_week
+                else "within their availability"
+            )
             yield Finding(
                 "min_hours_per_client_week",
                 (
                     f"client {client.id} can attend at most {_hours(week)} of sessions this week "
-                    f"(within their availability) but the program requires "
+                    f"({why}) but the program requires "
                     f"{rules.min_hours_per_client_week:g} h"
                 ),
                 clients=(client.id,),
