@@ -266,3 +266,10 @@ def test_week_hours_blocked_by_the_daily_maximum_name_it():
     )
     finding = only_finding(instance, "min_hours_per_client_week")
     assert "max_hours_per_client_day allows 1 h a day on their 1 day(s)" in str(finding)
+
+
+def test_groups_without_an_open_room_say_so_rather_than_blame_the_client():
+    infeasible = Path(__file__).parents[1] / "instances" / "infeasible"
+    week = load_instance(infeasible / "group-rooms.json")
+    text = " ".join(str(f) for f in diagnose(week))
+    assert "process, cbt_skills, dbt_skills need a group_room and none is open then" in text

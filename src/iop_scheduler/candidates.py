@@ -320,7 +320,8 @@ def _prune_client_days(cands: Candidates) -> None:
                 reason = f"sessions fit in only {reachable} of the {min_day} minutes a day needs"
             elif most_groups < min_groups:
                 reason = (
-                    f"at most {most_groups} group session(s) can run while available, "
+                    f"at most {most_groups} group session(s) can run while available"
+                    f"{_why_few_groups(cands, client_id, day, set(starts_by_type))}, "
                     f"{min_groups} are needed a day"
                 )
             if reason:
@@ -376,3 +377,37 @@ def _union_minutes(spans: list[Interval]) -> int:
     if cur_end is not None and cur_start is not None:
         total += cur_end - cur_start
     return total
+
+
+def _why_few_groups(cands: Candidates, client_id: str, day: Day, running: set[str]) -> str:
+    """Which group types can run for a client on a day, and which lack a room then.
+
+    A closed room otherwise reads as the client's fault: the coordinator should see that
+    the groups need a room that is not open while the client can come.
+    """
+    inst = cands.instance
+    windows = cands.client_windows[client_id].get(day, [])
+    no_room: list[str] = []
+    kinds: set[str] = set()
+    for stype in inst.session_types:
+        if stype.kind != "group" or stype.id in running or not stype.needs_room:
+            continue
+        if not stype.admits_track(inst.client_by_id[client_id].track):
+            continue
+        open_long_enough = any(
+            min(e, b) - max(s, a) >= stype.duration_minutes
+            for room in inst.rooms
+            if room.kind in stype.room_kinds
+            for a, b in free_windows(room.availability, day, inst.open, inst.close)
+            for s, e in windows
+        )
+        if not open_long_enough:
+            no_room.append(stype.id)
+            kinds.update(stype.room_kinds)
+    if not no_room:
+        return ""
+    only = f"only {', '.join(sorted(running))}" if running else "none"
+    return (
+        f" ({only}; {', '.join(no_room)} need a {' or '.join(sorted(kinds))} and none is "
+        "open then)"
+    )
