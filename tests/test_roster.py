@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,16 @@ def test_a_rule_broken_by_a_default_names_the_row_of_the_setting_given(roster):
         read_roster(roster)
     assert str(caught.value).startswith(f"{program}: row ")
     assert "column value: close: 21:00 is not after open 22:00" in str(caught.value)
+
+
+def test_export_roster_command_round_trips_every_digit(tmp_path):
+    data = load_instance(ROOT / "instances" / "small.json").model_dump(mode="json")
+    data["clinicians"][0]["max_hours_per_week"] = 10.1234567  # ":g" would keep 10.1235
+    week = tmp_path / "week.json"
+    week.write_text(json.dumps(data), encoding="utf-8")
+    result = run("export-roster", week, "-o", tmp_path / "roster")
+    assert result.exit_code == 0, result.output
+    back = run("import-csv", tmp_path / "roster", "-o", tmp_path / "back.json")
+    assert back.exit_code == 0, back.output
+    got = load_instance(tmp_path / "back.json").model_dump(mode="json")
+    assert got == load_instance(week).model_dump(mode="json")

@@ -543,7 +543,10 @@ def format_availability(avail: Availability | None) -> str:
 
 
 def _number_text(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    """A number as a spreadsheet cell, every digit kept (``:g`` rounds to six)."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def roster_tables(instance: Instance) -> dict[str, list[list[str]]]:
@@ -565,7 +568,7 @@ def roster_tables(instance: Instance) -> dict[str, list[list[str]]]:
         ["close", format_hhmm(instance.close)],
     ]
     for rule, value in instance.rules.model_dump().items():
-        program.append([rule, "none" if value is None else f"{value:g}"])
+        program.append([rule, "none" if value is None else _number_text(value)])
     for weight, value in instance.weights.model_dump().items():
         program.append([weight, str(value)])
     tables = {PROGRAM_FILE: program}

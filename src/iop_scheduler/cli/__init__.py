@@ -12,6 +12,7 @@ from .bench_cmd import bench_command
 from .capacity_cmd import capacity_command
 from .explain_cmd import explain_command
 from .export_cmd import export_command
+from .export_roster_cmd import export_roster_command
 from .generate_cmd import generate_command
 from .import_cmd import import_command
 from .plot_cmd import plot_command
@@ -42,6 +43,7 @@ cli.add_command(export_command)
 cli.add_command(plot_command)
 cli.add_command(report_command)
 cli.add_command(import_command)
+cli.add_command(export_roster_command)
 cli.add_command(generate_command)
 cli.add_command(whatif_command)
 cli.add_command(capacity_command)

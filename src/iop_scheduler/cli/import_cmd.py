@@ -28,7 +28,8 @@ def import_command(folder: str, output: str | None) -> None:
     FOLDER holds program.csv, session_types.csv, clinicians.csv, rooms.csv, clients.csv
     and optionally fixed_sessions.csv; docs/roster-csv.md describes their columns and
     docs/templates/ has a set to start from. A bad value stops the import with one line
-    naming the file, the row and the column, and nothing is written.
+    naming the file, the row and the column, and nothing is written. The reverse,
+    an instance file as roster CSV files: iop-scheduler export-roster.
     Exit status: 0 written, 2 bad input.
 
     \b
