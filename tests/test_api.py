@@ -93,8 +93,9 @@ def test_replan_and_whatif_take_changes_and_scenarios_as_dicts():
         table,
         [{"kind": "clinician_unavailable", "clinician": "cl3", "day": "tue"}],
         SolveOptions(time_limit=10, workers=1),
-        method="greedy",
     )
+    assert outcome.instance.clinician_by_id["cl3"].availability is not None
+    assert outcome.instance.clinician_by_id["cl3"].availability["tue"] == []
     assert outcome.result.status.has_timetable
     assert all(s.clinician != "cl3" or s.day != "tue" for s in outcome.result.timetable.sessions)
     with pytest.raises(InputError, match=r"changes\[0\]"):
