@@ -273,3 +273,17 @@ def test_groups_without_an_open_room_say_so_rather_than_blame_the_client():
     week = load_instance(infeasible / "group-rooms.json")
     text = " ".join(str(f) for f in diagnose(week))
     assert "process, cbt_skills, dbt_skills need a group_room and none is open then" in text
+
+
+def test_an_assigned_caseload_beyond_the_daily_maximum_is_named():
+    # Three clients need an hour each with cl2, who comes one day and works two hours a day.
+    instance = base_instance(
+        clinicians=[clinician("cl1"), clinician("cl2", max_hours_per_day=2)],
+        clients=[client(f"c{i}", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"})
+                 for i in range(1, 4)],
+    )  # fmt: skip
+    finding = only_finding(instance, "clinician_hours")
+    assert finding.clinicians == ("cl2",) and finding.clients == ("c1", "c2", "c3")
+    assert "cl2 works at most 2 h a day on the 1 day(s) they are available (2h a week)" in str(
+        finding
+    )

@@ -502,19 +502,34 @@ def _caseloads(inst: Instance) -> Iterator[Finding]:
                 who[clin_id].append(client.id)
     for clin_id, minutes in sorted(owed.items()):
         clin = inst.clinician_by_id[clin_id]
-        available = sum(
-            end - start
+        by_day = {
+            day: sum(
+                end - start
+                for start, end in free_windows(clin.availability, day, inst.open, inst.close)
+            )
             for day in inst.days
-            for start, end in free_windows(clin.availability, day, inst.open, inst.close)
+        }
+        available = sum(by_day.values())
+        day_cap = clin.max_hours_per_day
+        # The daily maximum caps each day they are available: say so when it is what binds.
+        per_day = (
+            available
+            if day_cap is None
+            else sum(min(m, hours_to_minutes_floor(day_cap)) for m in by_day.values())
         )
         bound = clin.max_hours_per_week
-        limit = available if bound is None else min(available, hours_to_minutes_floor(bound))
+        limit = per_day if bound is None else min(per_day, hours_to_minutes_floor(bound))
         if minutes > limit:
-            why = (
-                f"works at most {bound:g} h a week"
-                if bound is not None and hours_to_minutes_floor(bound) <= available
-                else f"is available only {_hours(available)} in program hours"
-            )
+            days_on = sum(1 for m in by_day.values() if m > 0)
+            if bound is not None and hours_to_minutes_floor(bound) <= per_day:
+                why = f"works at most {bound:g} h a week"
+            elif per_day < available:
+                why = (
+                    f"works at most {day_cap:g} h a day on the {days_on} day(s) they are "
+                    f"available ({_hours(per_day)} a week)"
+                )
+            else:
+                why = f"is available only {_hours(available)} in program hours"
             yield Finding(
                 "clinician_hours",
                 (
