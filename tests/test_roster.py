@@ -187,3 +187,12 @@ def test_export_roster_command_round_trips_every_digit(tmp_path):
     assert back.exit_code == 0, back.output
     got = load_instance(tmp_path / "back.json").model_dump(mode="json")
     assert got == load_instance(week).model_dump(mode="json")
+
+
+def test_an_unquoted_comma_is_named_where_the_values_shift(roster):
+    clients = roster / "clients.csv"
+    lines = clients.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("Client 1", "Doe, Jane", 1)  # unquoted: one cell too many
+    clients.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 2 has more cells than the header: a value "):
+        read_roster(roster)

@@ -16,7 +16,7 @@ import io
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -309,6 +309,8 @@ class _Table:
     path: Path
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]
+    #: Rows with more cells than the header row (blank ones): an unquoted comma, likely.
+    long_rows: set[int] = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -335,9 +337,11 @@ def _read_table(path: Path) -> _Table:
     if not records:
         raise InputError("row 1: the file is empty, a header row is expected", file=str(path))
     header = [cell.strip().lower() for cell in records[0]]
+    width = len(header)  # a row as wide as the header row, empty columns included, is fine
     while header and not header[-1]:
         header.pop()  # trailing empty columns, which spreadsheets add past the data
     rows = []
+    long_rows: set[int] = set()
     for number, record in enumerate(records[1:], start=2):
         cells = [cell.strip() for cell in record]
         if not any(cells) or cells[0].startswith("#"):
@@ -348,8 +352,20 @@ def _read_table(path: Path) -> _Table:
                 "(quote a value that holds a comma)",
                 file=str(path),
             )
+        if len(cells) > width:
+            long_rows.add(number)
         rows.append((number, dict(zip(header, cells, strict=False))))
-    return _Table(path, header, rows)
+    return _Table(path, header, rows, long_rows)
+
+
+def _long_row_hint(table: _Table, number: int) -> str:
+    """Why a value may sit in the wrong column: a comma in an earlier cell, unquoted."""
+    if number not in table.long_rows:
+        return ""
+    return (
+        f" (row {number} has more cells than the header: a value holding a comma, such as "
+        '"Doe, Jane", must be quoted)'
+    )
 
 
 def _check_header(table: _Table, expected: dict[str, Column]) -> None:
@@ -409,12 +425,18 @@ def _read_sheet(folder: Path, sheet: Sheet) -> tuple[list[dict[str, Any]], _Tabl
             try:
                 item[column] = spec.parse(value)
             except CellError as err:
-                raise InputError(f"{_where(number, column)}: {err}", file=table.name) from None
+                raise InputError(
+                    f"{_where(number, column)}: {err}{_long_row_hint(table, number)}",
+                    file=table.name,
+                ) from None
         try:
             sheet.model.model_validate(item)
         except ValidationError as err:
             column, message = _pydantic_message(err)
-            raise InputError(f"{_where(number, column)}: {message}", file=table.name) from None
+            raise InputError(
+                f"{_where(number, column)}: {message}{_long_row_hint(table, number)}",
+                file=table.name,
+            ) from None
         items.append(item)
     return items, table
 
