@@ -73,6 +73,7 @@ def solve(
         TypeError: an argument of the wrong type.
 
     """
+    started = time.monotonic()
     options = SolveOptions(
         time_limit=time_limit,
         workers=workers,
@@ -80,36 +81,42 @@ def solve(
         log=log,
         reproducible=reproducible,
         allow_shortfalls=allow_shortfalls,
-        previous=None if previous is None else as_timetable(previous),
-        hint=None if hint is None else as_timetable(hint),
+        previous=_checked_timetable(previous),
+        hint=_checked_timetable(hint),
         greedy_hint=greedy_hint,
         on_progress=on_progress,
     )
-    return solve_with(instance, options, method=method)
+    return _solve_checked(as_instance(instance), options, method, started)
 
 
 def solve_with(instance: InstanceLike, options: SolveOptions, *, method: str = "cpsat") -> Result:
     """Solve with explicit `SolveOptions` (what `solve` and the CLI call); see `solve`."""
     started = time.monotonic()
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    instance = as_instance(instance)
     options = replace(
         options,
-        previous=None if options.previous is None else as_timetable(options.previous),
-        hint=None if options.hint is None else as_timetable(options.hint),
+        previous=_checked_timetable(options.previous),
+        hint=_checked_timetable(options.hint),
     )
+    return _solve_checked(as_instance(instance), options, method, started)
+
+
+def _checked_timetable(value: TimetableLike | None) -> Timetable | None:
+    return None if value is None else as_timetable(value)
+
+
+def _solve_checked(
+    instance: Instance, options: SolveOptions, method: str, started: float
+) -> Result:
+    """Run a method on a week and options already checked by `solve` or `solve_with`."""
     if method == "greedy":
         from .greedy import solve_greedy
 
-        result = solve_greedy(instance, options, started=started)
-    elif method == "cpsat":
+        return solve_greedy(instance, options, started=started)
+    if method == "cpsat":
         from .cpsat import solve_cpsat
 
-        result = solve_cpsat(instance, options, started=started)
-    else:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    return result
+        return solve_cpsat(instance, options, started=started)
+    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
 
 
 def validate(
