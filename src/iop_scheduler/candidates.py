@@ -30,17 +30,19 @@ def free_windows(
     """Merged windows of one day, clipped to program hours (missing: always available)."""
     if availability is None:
         return [(open_, close)]
-    windows = sorted(availability.get(day, []))
-    merged: list[list[int]] = []
-    for start, end in windows:
-        start, end = max(start, open_), min(end, close)
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:  # touching windows merge
-            merged[-1][1] = max(merged[-1][1], end)
+    clipped = [(max(s, open_), min(e, close)) for s, e in availability.get(day, [])]
+    return merge_intervals([(s, e) for s, e in clipped if e > s])
+
+
+def merge_intervals(spans: list[Interval]) -> list[Interval]:
+    """The union of intervals as sorted, disjoint ones; touching intervals merge."""
+    merged: list[Interval] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
-            merged.append([start, end])
-    return [(s, e) for s, e in merged]
+            merged.append((start, end))
+    return merged
 
 
 def longest_overlap(
@@ -366,17 +368,7 @@ def _prune_client_days(cands: Candidates) -> None:
 
 def _union_minutes(spans: list[Interval]) -> int:
     """Minutes covered by the union of intervals."""
-    total, cur_start, cur_end = 0, None, None
-    for start, end in sorted(spans):
-        if cur_end is None or start > cur_end:
-            if cur_end is not None and cur_start is not None:
-                total += cur_end - cur_start
-            cur_start, cur_end = start, end
-        else:
-            cur_end = max(cur_end, end)
-    if cur_end is not None and cur_start is not None:
-        total += cur_end - cur_start
-    return total
+    return sum(end - start for start, end in merge_intervals(spans))
 
 
 def _why_few_groups(cands: Candidates, client_id: str, day: Day, running: set[str]) -> str:

@@ -20,6 +20,7 @@ from .candidates import (
     free_windows,
     hours_to_minutes_ceil,
     hours_to_minutes_floor,
+    merge_intervals,
     overlaps,
 )
 from .domain import Instance
@@ -670,16 +671,6 @@ def _group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
                 )
 
 
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
 def _weekly_group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
     """More group attendances needed in the week than the group rooms can seat.
 
@@ -698,6 +689,11 @@ def _weekly_group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
     demand = len(clients) * per_client
     supply = 0
     held: list[str] = []
+    # A session needs some client there: the union of their windows, each day.
+    wanted = {
+        day: merge_intervals([w for c in clients for w in cands.client_windows[c].get(day, [])])
+        for day in inst.days
+    }
     for room in inst.rooms:
         usable = [t for t in group_types if room.kind in t.room_kinds]
         if not usable or room.capacity <= 0:
@@ -707,10 +703,9 @@ def _weekly_group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
         shortest = min(t.duration_minutes for t in usable)
         sessions = 0
         for day in inst.days:
-            wanted = _merge([w for c in clients for w in cands.client_windows[c].get(day, [])])
             for a, b in free_windows(room.availability, day, inst.open, inst.close):
                 sessions += sum(
-                    max(0, min(b, e) - max(a, s)) // shortest for s, e in wanted
+                    max(0, min(b, e) - max(a, s)) // shortest for s, e in wanted[day]
                 )
         if sessions:
             supply += sessions * seats
