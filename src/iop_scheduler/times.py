@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Literal, get_args
 
@@ -51,3 +52,8 @@ def format_minutes(minutes: float) -> str:
 def day_index(day: str) -> int:
     """Return the position of a day in the week (mon = 0)."""
     return WEEK_DAYS.index(day)  # type: ignore[arg-type,unused-ignore]
+
+
+def monday_of(date: dt.date) -> dt.date:
+    """The Monday of the week a date falls in: how a week is named (any date of it may be given)."""
+    return date - dt.timedelta(days=date.weekday())

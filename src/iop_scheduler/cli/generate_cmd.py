@@ -20,6 +20,7 @@ from ..generate import (
     parse_track_mix,
 )
 from ..io import dump_timetable, write_json_atomic
+from ..times import monday_of
 from .common import handles_input_errors
 
 #: Largest counts a week may have: a typo (100000000 clients) must not run for hours.
@@ -135,7 +136,7 @@ def generate_command(
         week = dt.date.fromisoformat(week_of)
     except ValueError:
         raise InputError(f"--week-of: {week_of!r} is not a date (YYYY-MM-DD)") from None
-    week -= dt.timedelta(days=week.weekday())  # any date of the week: its Monday
+    week = monday_of(week)  # any date of the week names it
     if name is not None:
         try:
             name = display_name(name)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
-from ..times import DAY_NAMES, WEEK_DAYS, format_hhmm
+from ..times import DAY_NAMES, WEEK_DAYS, format_hhmm, monday_of
 
 #: How to install the optional libraries of the exports.
 EXPORT_EXTRA = 'pip install "iop-scheduler[export]"'
@@ -92,7 +92,7 @@ def resolve_week(
     """
     given = week_of or instance.week_of
     if given is not None:
-        return WeekDates(given - dt.timedelta(days=given.weekday()))
+        return WeekDates(monday_of(given))
     today = today or dt.date.today()
     return WeekDates(today + dt.timedelta(days=7 - today.weekday()), assumed=True)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 
 from ..domain import Instance, ScheduledSession, Timetable
 from ..result import TERM_NAMES, PenaltyTerm, Result
-from ..times import DAY_NAMES, format_hhmm, format_minutes
+from ..times import DAY_NAMES, format_hhmm, format_minutes, monday_of
 
 #: Above this many rooms in use on a day, the day is printed as a list instead of a grid.
 MAX_GRID_COLUMNS = 6
@@ -30,8 +29,7 @@ def penalty_table(terms: dict[str, PenaltyTerm]) -> list[str]:
 def headline(instance: Instance) -> str:
     """One line naming the clinic week and its size."""
     # Any date of the week may be given; the week is named by its Monday, as in the exports.
-    monday = instance.week_of and instance.week_of - dt.timedelta(days=instance.week_of.weekday())
-    week = f", week of {monday}" if monday else ""
+    week = f", week of {monday_of(instance.week_of)}" if instance.week_of else ""
     return (
         f"{instance.name}{week}: {len(instance.clients)} clients, "
         f"{len(instance.clinicians)} clinicians, {len(instance.rooms)} rooms, "
