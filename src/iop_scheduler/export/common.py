@@ -253,6 +253,19 @@ def lane_counts(sessions: Iterable[ScheduledSession], lanes: dict[str, int]) -> 
     return counts
 
 
+def telehealth_lanes(
+    sessions: list[ScheduledSession], days: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Each roomless session's lane, and how many telehealth lanes each day shows.
+
+    A week grid shows telehealth on every day once any session of the week has no room
+    (at least one lane a day, more where sessions run at once), and not at all otherwise.
+    """
+    lanes = roomless_lanes(sessions)
+    counts = lane_counts(sessions, lanes)
+    return lanes, {day: max(1, counts.get(day, 1)) if lanes else 0 for day in days}
+
+
 def lane_label(name: str, lane: int) -> str:
     """The heading of a lane: ``name`` for the first, then ``name 2``, ``name 3``, ..."""
     return name if lane == 0 else f"{name} {lane + 1}"

@@ -19,13 +19,12 @@ from .common import (
     attendance_rows,
     clinician_name,
     day_label,
-    lane_counts,
     lane_label,
     require_extra,
     room_name,
-    roomless_lanes,
     session_rows,
     sorted_sessions,
+    telehealth_lanes,
     text_colour,
     type_colours,
 )
@@ -150,13 +149,11 @@ def _week_grid(sheet: Any, instance: Instance, timetable: Timetable, week: WeekD
     from openpyxl.utils import get_column_letter
 
     slot = instance.slot_minutes
-    lanes = roomless_lanes(timetable.sessions)
-    counts = lane_counts(timetable.sessions, lanes)
+    lanes, shown = telehealth_lanes(timetable.sessions, instance.days)
     columns: list[tuple[str, str, int]] = []  # (day, room or "" for telehealth, lane)
     for each in instance.days:
         columns.extend((each, r.id, 0) for r in instance.rooms)
-        if lanes:
-            columns.extend((each, "", lane) for lane in range(max(1, counts.get(each, 1))))
+        columns.extend((each, "", lane) for lane in range(shown[each]))
     column_of = {key: index + 2 for index, key in enumerate(columns)}
     bold = Font(bold=True)
     sheet.cell(row=1, column=1, value="time").font = bold

@@ -18,10 +18,9 @@ from matplotlib.patches import Patch
 from ..domain import Instance, Timetable
 from ..export.common import (
     TELEHEALTH,
-    lane_counts,
     lane_label,
     room_name,
-    roomless_lanes,
+    telehealth_lanes,
     text_colour,
     type_colours,
 )
@@ -42,7 +41,11 @@ DAY_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860",
 
 def week_grid_height(instance: Instance, timetable: Timetable) -> float:
     """Height in inches of the week grid: at least 9, plus 0.6 per day and 0.3 per bar row."""
-    rows = _rows(instance, timetable)
+    rows, _ = _rows(instance, timetable)
+    return _grid_height(instance, rows)
+
+
+def _grid_height(instance: Instance, rows: dict[str, list[tuple[str | None, int]]]) -> float:
     return max(9.0, 1.5 + sum(_panel_height(len(rows[day])) for day in instance.days))
 
 
@@ -51,20 +54,20 @@ def _panel_height(rows: int) -> float:
     return 0.6 + 0.3 * rows
 
 
-def _rows(instance: Instance, timetable: Timetable) -> dict[str, list[tuple[str | None, int]]]:
-    """Each day's bar rows: every room, then, when some session has no room, telehealth lanes.
+def _rows(
+    instance: Instance, timetable: Timetable
+) -> tuple[dict[str, list[tuple[str | None, int]]], dict[str, int]]:
+    """Each day's bar rows (every room, then telehealth lanes), and each session's lane.
 
     Sessions without a room may run at the same time, so a day has one telehealth row per
     lane of `roomless_lanes` (at least one): concurrent sessions get rows of their own.
     """
-    lanes = roomless_lanes(timetable.sessions)
-    counts = lane_counts(timetable.sessions, lanes)
+    lanes, shown = telehealth_lanes(timetable.sessions, instance.days)
     rows: dict[str, list[tuple[str | None, int]]] = {}
     for day in instance.days:
         rows[day] = [(r.id, 0) for r in instance.rooms]
-        if lanes:
-            rows[day].extend((None, lane) for lane in range(max(1, counts.get(day, 1))))
-    return rows
+        rows[day].extend((None, lane) for lane in range(shown[day]))
+    return rows, lanes
 
 
 def _save(figure: Figure, path: Path) -> Path:
@@ -81,9 +84,8 @@ def week_grid_figure(instance: Instance, timetable: Timetable) -> Figure:
     Telehealth sessions at the same time are drawn on rows of their own ("Telehealth",
     "Telehealth 2", ...), as many as that day needs.
     """
-    rows = _rows(instance, timetable)
-    lanes = roomless_lanes(timetable.sessions)
-    height = week_grid_height(instance, timetable)
+    rows, lanes = _rows(instance, timetable)
+    height = _grid_height(instance, rows)
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
     ratios = [_panel_height(len(rows[day])) for day in instance.days]
     axes = figure.subplots(
