@@ -921,24 +921,21 @@ class GreedyCoordinator:
             size_min = self.inst.type_by_id[session.type_id].size_min
             return not session.fixed and 0 < len(session.clients) < size_min
 
-        unmet_ids = [c.id for c in self.inst.clients if not self.client_met(c)]
-        if any(too_small(s) for s in self.sessions):
-            # A session too small to run is dropped with its clients' whole day there, so
-            # that every day rule still holds; those clients are then short. Their other
-            # sessions that day may fall below their minimum in turn: repeat until none does
-            # (each pass takes at least one client out of a session, so it ends).
-            while small := [s for s in self.sessions if too_small(s)]:
-                for session in small:
-                    if not too_small(session):
-                        continue
-                    for c in list(session.clients):
-                        for other in list(self.client_sessions[c]):
-                            if other.day == session.day and not other.fixed:
-                                self._leave(other, c)
-                                if not other.clients:
-                                    self._close(other)
-            unmet_ids = [c.id for c in self.inst.clients if not self.client_met(c)]
-        return unmet_ids
+        # A session too small to run is dropped with its clients' whole day there, so that
+        # every day rule still holds; those clients are then short. Their other sessions
+        # that day may fall below their minimum in turn: repeat until none does (each pass
+        # takes at least one client out of a session, so it ends).
+        while small := [s for s in self.sessions if too_small(s)]:
+            for session in small:
+                if not too_small(session):
+                    continue
+                for c in list(session.clients):
+                    for other in list(self.client_sessions[c]):
+                        if other.day == session.day and not other.fixed:
+                            self._leave(other, c)
+                            if not other.clients:
+                                self._close(other)
+        return [c.id for c in self.inst.clients if not self.client_met(c)]
 
     def keep(self, sessions: list[ScheduledSession]) -> int:
         """Start from a previous timetable: reopen every session that is still possible.

@@ -39,7 +39,5 @@ def export_roster_command(instance: str, output: str | None) -> None:
     week = load_instance(instance)
     path = Path(instance)
     target = Path(output) if output else path.with_name(path.stem)
-    if target.is_file():
-        raise click.UsageError(f"-o {target}: a file is in the way; give a folder")
     written = write_roster(week, target)
     click.echo(f"Wrote {', '.join(p.name for p in written)} to {target}")
