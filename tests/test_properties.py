@@ -11,13 +11,18 @@ the shortfall-mode optimum must agree with the strict one whenever it has no sho
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import solve_checked
-from iop_scheduler import Instance, Status
+from helpers import check_timetable, solve_checked
+from iop_scheduler import Instance, Status, solve_with
+from iop_scheduler.candidates import build_candidates
+from iop_scheduler.cpsat.client_bound import client_bound
+from iop_scheduler.cpsat.model import TimetableModel
+from iop_scheduler.options import ModelSettings, SolveOptions
 from iop_scheduler.times import format_hhmm
 
 #: Sizes of the random clinics (a bug hunt may raise them; the suite keeps them small).
@@ -256,3 +261,19 @@ def test_random_clinic_with_shortfalls(instance):
             assert strict.bound <= relaxed.penalty
         if strict.status is Status.OPTIMAL:
             assert strict.penalty == relaxed.penalty
+
+
+@PROPERTY_SETTINGS
+@given(clinics())
+def test_random_clinic_weeks_cost_at_least_the_client_bound(instance):
+    # The per-client bound is stated as a constraint, so a bound too high would cut off
+    # valid weeks: check it against weeks found without it, and the greedy week.
+    model = TimetableModel(build_candidates(instance))
+    bound = client_bound(model, deadline=time.monotonic() + 5, workers=2).penalty
+    without = solve_with(
+        instance,
+        SolveOptions(time_limit=3, workers=2, model=ModelSettings(client_bound=False)),
+    )
+    for week in (without, solve_checked(instance, method="greedy")):
+        if week.status.has_timetable:
+            assert check_timetable(instance, week.timetable) >= bound

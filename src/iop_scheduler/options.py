@@ -26,6 +26,9 @@ class ModelSettings:
     #: default: with the seat-demand bounds it no longer moved the bound or the penalty on
     #: the samples (benchmarks/levers) and it adds a constraint per attendance option.
     copy_link: bool = False
+    #: Prove the per-client lower bound on the penalty (cpsat/client_bound.py) before the
+    #: search and report it when CP-SAT proves less (not with shortfalls).
+    client_bound: bool = True
     #: Once the bound stops moving, go on with local search on every worker (the bound
     #: reported is the first phase's). Not in reproducible mode.
     lns_after_bound: bool = True

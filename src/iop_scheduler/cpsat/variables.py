@@ -50,6 +50,11 @@ class PoolVars:
             return max(self.room_seats.values())
         return self.stype.size_max or len(self.clients)
 
+    @property
+    def most_attendees(self) -> int:
+        """Most clients one copy can hold: its seats, or every eligible client if fewer."""
+        return max(1, min(self.most_seats, len(self.clients)))
+
 
 @dataclass
 class FixedVars:

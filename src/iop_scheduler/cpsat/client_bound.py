@@ -1,0 +1,236 @@
+"""A lower bound on the penalty from each client's week on its own (issue 4).
+
+Drop every rule that ties clients together (group sizes, leaders, rooms, program days) and
+charge each client a share of the staff time they use: a whole individual session, and
+``minutes / seats`` of a group or course copy, since a copy seats at most its pool's
+``most_seats`` clients. The penalty of every valid week is then at least
+
+    staff weight x (minutes of the booked sessions) + the sum over clients of the least
+    (staff weight x share + idle weight x idle minutes + miss weight x misses)
+
+that each client's week could cost under that client's own rules (4: no overlaps; 6: days,
+hours and required sessions; 7: the day rules). Each client's least cost is a small CP-SAT
+solve, some tens of milliseconds, and clients with the same options share one.
+
+Why: with seats counted as CP-SAT's model counts them, this sum on the small sample
+(4,393.1) is exactly the bound CP-SAT used to stop at, so that bound held nothing that
+ties clients together. Here a copy is also shared by no more clients than could attend
+it (``PoolVars.most_attendees``), and on the large clinics CP-SAT's LP reaches even the
+plain sum slowly. The solver reports the larger of this bound and CP-SAT's. It is not
+added to the model: stated as ``penalty >= bound`` it flattened the LP values the search
+branches on, and the bound that CP-SAT's branching raises over a minute on the small
+sample (to 5,022) stayed at the stated 4,554 (benchmarks/README, "Per-client bound").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from ..domain import Client
+from ..options import ModelSettings
+from .model import TimetableModel, preference_missed
+from .variables import Attendance
+
+#: Costs are scaled by this and group shares rounded down, so every bound stays valid;
+#: 5040 divides the seats 1-10, 12, 14-16 and 18 exactly.
+SCALE = 5040
+#: A client's own week is proven optimal in well under this (0.5 s at most on the ladder).
+PER_CLIENT_SECONDS = 2.0
+
+
+@dataclass
+class ClientBound:
+    """What the per-client bound proved, and at what cost."""
+
+    #: Lower bound on the penalty of every valid week.
+    penalty: int
+    clients: int
+    #: Clients whose least cost was proven (the others count with a weaker bound, or 0).
+    proven: int
+    #: Distinct client weeks solved (clients with the same options share one).
+    solved: int
+    seconds: float
+
+
+class _ClientWeek(TimetableModel):
+    """One client's week under that client's own rules, at the cost the client incurs."""
+
+    def __init__(self, full: TimetableModel, client: Client) -> None:
+        self._full = full
+        self._client = client
+        super().__init__(full.candidates, settings=ModelSettings(objective_bounds=False))
+
+    def _clients_needing_discipline_tracking(self) -> set[str]:
+        return set()  # the discipline rule is relaxed here
+
+    def _add_variables(self) -> None:
+        self.instance = self.instance.model_copy(update={"clients": [self._client]})
+        options = []
+        for option in self._full.vars.attendances.get(self._client.id, []):
+            literal = self.model.new_bool_var("attend")
+            if option.literal.index == self._full.vars.true.index:
+                self.model.add(literal == 1)  # listed in a booked session
+            options.append(dataclasses.replace(option, literal=literal))
+        self.vars.attendances = {self._client.id: options}
+
+    def add_constraints(self) -> None:
+        self._no_overlap_clients()
+        self._client_days()
+        self._client_weeks()
+
+    def _add_objective(self) -> None:
+        weights = self.instance.weights
+        seats = {pv.pool.index: pv.most_attendees for pv in self._full.vars.pools}
+        kinds = {t.id: t.kind for t in self.instance.session_types}
+        share: list[Any] = []
+        for option in self.vars.attendances[self._client.id]:
+            individual = kinds[option.type_id] == "individual"
+            coefficient = staff_share(option, seats, weights.staff_minute, individual)
+            if coefficient:
+                share.append(coefficient * option.literal)
+        idle: Any = self._idle_minutes(weights.client_idle_minute > 0)
+        misses: Any = self._preference_misses()
+        self.model.minimize(
+            sum(share)
+            + SCALE * weights.client_idle_minute * idle
+            + SCALE * weights.preference_miss * misses
+        )
+
+
+def staff_share(
+    option: Attendance, seats: dict[int, int], staff_weight: int, individual: bool
+) -> int:
+    """SCALE x the staff cost one attendance is charged (rounded down, so it stays a bound).
+
+    An individual session is one client's whole copy; a group or course copy is shared by
+    at most its pool's most seats. A booked session is charged nothing here: its minutes
+    are counted whole, once, by `client_bound`.
+    """
+    if option.pool is None:
+        return 0
+    cost = SCALE * staff_weight * option.minutes
+    return cost if individual else cost // max(1, seats[option.pool])
+
+
+def _signature(tm: TimetableModel, client: Client) -> tuple[object, ...]:
+    """What a client's least cost depends on: the options, their costs, the requirements."""
+    seats = {pv.pool.index: pv.most_attendees for pv in tm.vars.pools}
+    options = tuple(
+        (
+            a.type_id,
+            a.day,
+            a.start,
+            a.end,
+            a.is_group,
+            None if a.pool is None else seats[a.pool],
+            a.fixed,
+            a.literal.index == tm.vars.true.index,
+            preference_missed(
+                client.preferred_days, client.preferred_window, a.day, a.start, a.end
+            ),
+        )
+        for a in tm.vars.attendances.get(client.id, [])
+    )
+    return options, tuple(sorted(client.requires.items()))
+
+
+def _least_cost(
+    tm: TimetableModel, client: Client, seconds: float, deterministic: bool
+) -> tuple[Fraction, bool]:
+    """A lower bound on the client's own cost, and whether it is their proven least cost."""
+    week = _ClientWeek(tm, client)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = 1
+    params.max_time_in_seconds = seconds
+    if deterministic:  # the same bound on every run: stop on work done, not on the clock
+        params.max_deterministic_time = PER_CLIENT_SECONDS
+    # Measured on the ladder: the LP at level 2 proves these small weeks at once (without
+    # it, 5 s left most of them open), and probing costs more than it saves.
+    params.linearization_level = 2
+    params.cp_model_probing_level = 0
+    params.catch_sigint_signal = False
+    code = solver.solve(week.model)
+    if code == cp_model.INFEASIBLE:
+        # No valid week for this client: nothing to bound (the full model says infeasible).
+        return Fraction(0), True
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN):
+        return Fraction(0), False
+    bound = max(0, int(solver.best_objective_bound + 1e-6))
+    return Fraction(bound, SCALE), code == cp_model.OPTIMAL
+
+
+def client_bound(
+    tm: TimetableModel,
+    *,
+    deadline: float,
+    workers: int = 1,
+    stop: Callable[[], bool] = lambda: False,
+    deterministic: bool = False,
+) -> ClientBound:
+    """The per-client lower bound on the penalty of ``tm``'s week (see the module doc).
+
+    Stops solving clients at ``deadline`` (time.monotonic()) or when ``stop()`` is true;
+    the clients not reached count 0, so the result is a valid bound in every case. With
+    ``deterministic``, each client's solve stops on work done rather than on the clock,
+    so the bound is the same on every run that ends before the deadline.
+    """
+    started = time.monotonic()
+    inst = tm.instance
+    by_signature: dict[tuple[object, ...], list[Client]] = {}
+    for client in inst.clients:
+        if tm.vars.attendances.get(client.id):
+            by_signature.setdefault(_signature(tm, client), []).append(client)
+
+    def solve_one(clients: list[Client]) -> tuple[Fraction, bool, int]:
+        left = deadline - time.monotonic()
+        if left <= 0 or stop():
+            return Fraction(0), False, len(clients)
+        seconds = left if deterministic else min(PER_CLIENT_SECONDS, left)
+        cost, proven = _least_cost(tm, clients[0], seconds, deterministic)
+        return cost, proven, len(clients)
+
+    groups = list(by_signature.values())
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(solve_one, groups))
+    booked = sum(fv.copy.duration for fv in tm.vars.fixed)
+    total = Fraction(inst.weights.staff_minute * booked)
+    proven = 0
+    for cost, is_proven, count in results:
+        total += cost * count
+        proven += count if is_proven else 0
+    return ClientBound(
+        penalty=int(total) if total == int(total) else int(total) + 1,
+        clients=sum(len(g) for g in groups),
+        proven=proven,
+        solved=len(groups),
+        seconds=time.monotonic() - started,
+    )
+
+
+def applicable_client_bound(
+    tm: TimetableModel,
+    *,
+    deadline: float,
+    workers: int = 1,
+    stop: Callable[[], bool] = lambda: False,
+    deterministic: bool = False,
+) -> ClientBound | None:
+    """The per-client bound of ``tm``'s week, when it holds and is wanted, else None.
+
+    It holds only when every client meets their week minimums: not with shortfalls, and
+    not when explaining (rule families may be switched off there).
+    """
+    if tm.allow_shortfalls or tm.explain or not tm.settings.client_bound:
+        return None
+    return client_bound(
+        tm, deadline=deadline, workers=workers, stop=stop, deterministic=deterministic
+    )

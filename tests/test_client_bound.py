@@ -1,0 +1,123 @@
+"""The per-client bound (cpsat/client_bound.py): what it charges, and that it holds.
+
+It charges each client a whole individual session, a group or course copy's minutes over the
+most clients who could share the copy, their idle minutes and their preference misses, all
+under that client's own rules. Each tiny week below is one where that charge is exact, so
+the bound meets the optimum; the samples check it against the other stated bounds, and the
+property test of test_properties.py against every valid week found.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from helpers import base_instance, client, solve_checked
+from iop_scheduler import Status
+from iop_scheduler.candidates import build_candidates
+from iop_scheduler.cpsat.client_bound import ClientBound, applicable_client_bound, client_bound
+from iop_scheduler.cpsat.model import TimetableModel
+from iop_scheduler.io import load_instance
+from iop_scheduler.options import ModelSettings
+
+SAMPLES = Path(__file__).resolve().parents[1] / "instances"
+
+
+def bound_of(instance, **kwargs) -> ClientBound:
+    model = TimetableModel(build_candidates(instance), **kwargs)
+    return client_bound(model, deadline=time.monotonic() + 10, workers=2)
+
+
+def assert_bound_is_the_optimum(instance, expected: int) -> None:
+    found = bound_of(instance)
+    assert found.penalty == expected
+    assert found.proven == found.clients == len(instance.clients)
+    result = solve_checked(instance, time_limit=5)
+    assert result.status is Status.OPTIMAL
+    assert result.penalty == expected and result.bound == expected
+
+
+def test_clients_who_could_share_a_group_split_its_minutes():
+    # The group seats 4 and two clients could come: 30 minutes each, one 60-minute group.
+    two = [client("c1", requires={"grp": 1}), client("c2", requires={"grp": 1})]
+    assert_bound_is_the_optimum(base_instance(clients=two), 60)
+
+
+def test_a_client_alone_pays_a_whole_group_and_a_whole_individual_session():
+    # Seats do not matter when nobody else could come; an individual session is one client's.
+    assert_bound_is_the_optimum(
+        base_instance(
+            clients=[client("c1", requires={"grp": 1, "ind": 1})],
+            rules={"min_hours_per_client_week": 2, "min_hours_per_client_day": 2},
+        ),
+        120,
+    )
+
+
+def test_idle_minutes_and_preference_misses_a_client_cannot_avoid_are_charged():
+    # Available 09-10 and 11-12 only, two hours a day: two sessions, an hour idle (x2)
+    # between them, and the 11:00 one misses the preferred 09-10 window (x60).
+    instance = base_instance(
+        clients=[
+            client(
+                "c1",
+                requires={"grp": 1},
+                availability={"mon": [["09:00", "10:00"], ["11:00", "12:00"]]},
+                preferred_window=["09:00", "10:00"],
+            )
+        ],
+        rules={"min_hours_per_client_week": 2, "min_hours_per_client_day": 2},
+    )
+    assert_bound_is_the_optimum(instance, 120 + 2 * 60 + 60)
+
+
+def test_it_is_at_least_the_seat_demand_bounds_on_the_samples():
+    for name in ("tiny.json", "small.json"):
+        instance = load_instance(SAMPLES / name)
+        model = TimetableModel(build_candidates(instance))
+        weights = instance.weights
+        stated = (
+            weights.staff_minute * model.staff_lower_bound
+            + weights.preference_miss * model.miss_lower_bound
+        )
+        found = client_bound(model, deadline=time.monotonic() + 30, workers=2)
+        assert found.proven == found.clients == len(instance.clients)
+        assert found.penalty > stated, name
+
+
+def test_the_reported_bound_is_at_least_it():
+    instance = load_instance(SAMPLES / "small.json")
+    result = solve_checked(instance, time_limit=6)
+    assert result.bound is not None and result.bound >= bound_of(instance).penalty
+    assert all(p.bound >= bound_of(instance).penalty for p in result.history if p.penalty)
+
+
+def test_a_week_that_meets_it_is_optimal_and_ends_the_search():
+    # Two clients sharing one group: the per-client bound (60) proves the first week found
+    # optimal, so the run stops long before its 10 s.
+    two = [client("c1", requires={"grp": 1}), client("c2", requires={"grp": 1})]
+    result = solve_checked(base_instance(clients=two), time_limit=10)
+    assert result.status is Status.OPTIMAL and result.penalty == 60
+    assert result.total_seconds < 5
+
+
+def test_clients_not_reached_count_nothing():
+    found = client_bound(
+        TimetableModel(build_candidates(load_instance(SAMPLES / "tiny.json"))),
+        deadline=time.monotonic() - 1,
+    )
+    assert found.penalty == 0 and found.proven == 0
+
+
+def test_not_used_where_week_minimums_may_fall_short_or_when_switched_off():
+    instance = load_instance(SAMPLES / "tiny.json")
+    later = time.monotonic() + 10
+    short = TimetableModel(build_candidates(instance), allow_shortfalls=True)
+    assert applicable_client_bound(short, deadline=later) is None
+    off = TimetableModel(build_candidates(instance), settings=ModelSettings(client_bound=False))
+    assert applicable_client_bound(off, deadline=later) is None
+    on = TimetableModel(build_candidates(instance))
+    constraints = len(on.model.proto.constraints)
+    assert applicable_client_bound(on, deadline=later) is not None
+    # Reported, never added to the model (it would flatten what the search branches on).
+    assert len(on.model.proto.constraints) == constraints
