@@ -123,3 +123,27 @@ def test_not_used_where_week_minimums_may_fall_short_or_when_switched_off():
     assert applicable_client_bound(on, deadline=later) is not None
     # Reported, never added to the model (it would flatten what the search branches on).
     assert len(on.model.proto.constraints) == constraints
+
+
+def test_it_gives_up_when_the_pace_cannot_reach_every_client(monkeypatch):
+    # 20 distinct client weeks at 0.05 s each need 1 s; with 0.5 s, the first 8 set a pace
+    # that cannot make it, so the rest is left to the search (and the sum counts nothing
+    # unproven).
+    from fractions import Fraction
+
+    from iop_scheduler.cpsat import client_bound as module
+
+    def slow(tm, client, seconds, deterministic):
+        time.sleep(0.05)
+        return Fraction(1), True
+
+    monkeypatch.setattr(module, "_least_cost", slow)
+    model = TimetableModel(build_candidates(load_instance(SAMPLES / "small.json")))
+    started = time.monotonic()
+    found = client_bound(model, deadline=started + 0.5, workers=1)
+    assert found.solved < 12 and found.proven < found.clients
+    assert time.monotonic() - started < 0.7
+    # Deterministic runs never give up on pace (their bound must not depend on the clock):
+    # they go on to the deadline, about 16 client weeks in 0.8 s.
+    found = client_bound(model, deadline=time.monotonic() + 0.8, workers=1, deterministic=True)
+    assert found.solved >= 10
