@@ -9,12 +9,18 @@ property test of test_properties.py against every valid week found.
 
 from __future__ import annotations
 
+import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
-from helpers import base_instance, client, solve_checked
-from iop_scheduler import Status
+import pytest
+
+import iop_scheduler.greedy as greedy
+from helpers import base_instance, check_timetable, client, solve_checked
+from iop_scheduler import Status, solve
 from iop_scheduler.candidates import build_candidates
+from iop_scheduler.cpsat import client_bound as module
 from iop_scheduler.cpsat.client_bound import ClientBound, applicable_client_bound, client_bound
 from iop_scheduler.cpsat.model import TimetableModel
 from iop_scheduler.io import load_instance
@@ -129,10 +135,6 @@ def test_it_gives_up_when_the_pace_cannot_reach_every_client(monkeypatch):
     # 20 distinct client weeks at 0.05 s each need 1 s; with 0.5 s, the first 8 set a pace
     # that cannot make it, so the rest is left to the search (and the sum counts nothing
     # unproven).
-    from fractions import Fraction
-
-    from iop_scheduler.cpsat import client_bound as module
-
     def slow(tm, client, seconds, deterministic):
         time.sleep(0.05)
         return Fraction(1), True
@@ -147,3 +149,41 @@ def test_it_gives_up_when_the_pace_cannot_reach_every_client(monkeypatch):
     # they go on to the deadline, about 16 client weeks in 0.8 s.
     found = client_bound(model, deadline=time.monotonic() + 0.8, workers=1, deterministic=True)
     assert found.solved >= 10
+
+
+def _takes_all_it_is_given(tm, client, seconds, deterministic):
+    """A client week that is not proven before its time runs out (as on the large clinics)."""
+    time.sleep(seconds)
+    return Fraction(0), False
+
+
+def test_a_reproducible_run_whose_bound_uses_the_time_limit_still_answers(monkeypatch):
+    # Found by review: `solve instances/ladder/large.json --reproducible --time-limit 8`
+    # crashed ("solve() has not been called") when the bound used up the whole limit.
+    monkeypatch.setattr(module, "_least_cost", _takes_all_it_is_given)
+    instance = base_instance()
+    result = solve(instance, time_limit=1, workers=1, reproducible=True)
+    assert result.status.has_timetable and result.total_seconds < 3
+    assert result.penalty == check_timetable(instance, result.timetable)
+    assert result.bound is not None  # the greedy week, with the bound proven so far (0)
+    assert result.reproducible is False  # the search did not run its deterministic budget
+
+
+def test_an_error_while_building_the_week_stops_the_bound_thread(monkeypatch):
+    # Found by review: the bound solved on until its deadline after the solve had raised.
+    def broken(*args, **kwargs):
+        raise ValueError("greedy failed")
+
+    def slow(tm, client, seconds, deterministic):
+        time.sleep(0.3)  # one client week of the large clinics
+        return Fraction(0), False
+
+    monkeypatch.setattr(greedy, "solve_greedy", broken)
+    monkeypatch.setattr(module, "_least_cost", slow)
+    monkeypatch.setattr(module, "_signature", lambda tm, c: c.id)  # 10 distinct weeks
+    clients = [client(f"c{i}", requires={"grp": 1}) for i in range(10)]
+    with pytest.raises(ValueError, match="greedy failed"):
+        solve(base_instance(clients=clients), time_limit=10, workers=1)
+    time.sleep(0.6)  # longer than one client week
+    alive = [t for t in threading.enumerate() if t.name.startswith("iop-client-bound")]
+    assert not alive, "the per-client bound runs on after the solve raised"

@@ -61,6 +61,8 @@ class ClientBound:
     #: Distinct client weeks solved (clients with the same options share one).
     solved: int
     seconds: float
+    #: Every client week was solved (none cut short by the deadline, a stop or the pace).
+    complete: bool = True
 
 
 class _ClientWeek(TimetableModel):
@@ -233,6 +235,7 @@ def client_bound(
         clients=sum(len(g) for g in groups),
         proven=proven,
         solved=finished,
+        complete=finished == len(groups),
         seconds=time.monotonic() - started,
     )
 

@@ -237,47 +237,18 @@ def _improve_by_lns(
     return solver
 
 
-def solve_cpsat(
-    instance: Instance, options: SolveOptions, *, started: float | None = None
-) -> Result:
-    """Build the pool model, solve it within the time limit and place clients into copies."""
-    with ctrl_c_ends_the_run() as ctrl_c:
-        return _solve_cpsat(instance, options, started, ctrl_c)
+def _starting_week(
+    instance: Instance,
+    tm: TimetableModel,
+    options: SolveOptions,
+    started: float,
+    ctrl_c: CtrlC,
+) -> tuple[Timetable | None, Timetable | None]:
+    """Hint the model with a week to start from; returns it and the valid week to fall back on.
 
-
-def _solve_cpsat(
-    instance: Instance, options: SolveOptions, started: float | None, ctrl_c: CtrlC
-) -> Result:
-    started = time.monotonic() if started is None else started
-    candidates = build_candidates(instance)
-    findings = diagnose(instance, candidates, allow_shortfalls=options.allow_shortfalls)
-    if findings:
-        return _infeasible(instance, started, [str(f) for f in findings])
-    tm = TimetableModel(
-        candidates,
-        allow_shortfalls=options.allow_shortfalls,
-        previous=options.previous,
-        settings=options.model,
-    )
-    tm.keep_attendances(options.keep_clients)
-    # The per-client bound runs beside the greedy week: that is Python and holds one core,
-    # while the clients' small CP-SAT solves release the interpreter lock.
-    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iop-client-bound")
-    pending_floor = background.submit(
-        applicable_client_bound,
-        tm,
-        # Reproducible runs bound every client on work done; the whole limit is the safety net.
-        deadline=started + options.time_limit
-        if options.reproducible
-        else min(
-            started + options.time_limit,
-            time.monotonic()
-            + max(CLIENT_BOUND_MIN_SECONDS, CLIENT_BOUND_SHARE * options.time_limit),
-        ),
-        workers=options.workers or os.cpu_count() or 1,
-        stop=ctrl_c.pressed.is_set,
-        deterministic=options.reproducible,
-    )
+    The start is the caller's hint, else the greedy week (also the fallback: the validator
+    accepted it), else the previous week when re-planning.
+    """
     hint = options.hint
     fallback: Timetable | None = None  # a valid week to return if CP-SAT finds none
     if hint is None and options.greedy_hint:
@@ -306,8 +277,56 @@ def _solve_cpsat(
             complete_seconds=max(0.0, complete_seconds),
             deterministic=options.reproducible,
         )
-    floor = pending_floor.result()
-    background.shutdown()
+    return hint, fallback
+
+
+def solve_cpsat(
+    instance: Instance, options: SolveOptions, *, started: float | None = None
+) -> Result:
+    """Build the pool model, solve it within the time limit and place clients into copies."""
+    with ctrl_c_ends_the_run() as ctrl_c:
+        return _solve_cpsat(instance, options, started, ctrl_c)
+
+
+def _solve_cpsat(
+    instance: Instance, options: SolveOptions, started: float | None, ctrl_c: CtrlC
+) -> Result:
+    started = time.monotonic() if started is None else started
+    candidates = build_candidates(instance)
+    findings = diagnose(instance, candidates, allow_shortfalls=options.allow_shortfalls)
+    if findings:
+        return _infeasible(instance, started, [str(f) for f in findings])
+    tm = TimetableModel(
+        candidates,
+        allow_shortfalls=options.allow_shortfalls,
+        previous=options.previous,
+        settings=options.model,
+    )
+    tm.keep_attendances(options.keep_clients)
+    # The per-client bound runs beside the greedy week: that is Python and holds one core,
+    # while the clients' small CP-SAT solves release the interpreter lock.
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iop-client-bound")
+    abandoned = threading.Event()
+    pending_floor = background.submit(
+        applicable_client_bound,
+        tm,
+        # Reproducible runs bound each client on work done; if this deadline cuts them
+        # short, the run is not marked reproducible (see below).
+        deadline=min(
+            started + options.time_limit,
+            time.monotonic()
+            + max(CLIENT_BOUND_MIN_SECONDS, CLIENT_BOUND_SHARE * options.time_limit),
+        ),
+        workers=options.workers or os.cpu_count() or 1,
+        stop=lambda: ctrl_c.pressed.is_set() or abandoned.is_set(),
+        deterministic=options.reproducible,
+    )
+    try:
+        hint, fallback = _starting_week(instance, tm, options, started, ctrl_c)
+        floor = pending_floor.result()
+    finally:
+        abandoned.set()  # building the week raised: the bound stops too (else a no-op)
+        background.shutdown(wait=False, cancel_futures=True)
     build_seconds = time.monotonic() - started
     proto = tm.model.proto
     stats = ModelStats(
@@ -387,7 +406,7 @@ def _solve_cpsat(
         timetable, terms = scored_timetable(
             instance,
             fallback.sessions,
-            bound=progress.best_bound,
+            bound=progress.best_bound_or(0),  # CP-SAT may not have started: 0 still holds
             previous=options.previous,
             allow_shortfalls=options.allow_shortfalls,
         )
@@ -414,7 +433,10 @@ def _solve_cpsat(
     repeatable = None
     if options.reproducible:
         finished = code in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-        repeatable = finished or solver.deterministic_time >= 0.99 * params.max_deterministic_time
+        searched = not out_of_time and (
+            solver.deterministic_time >= 0.99 * params.max_deterministic_time
+        )
+        repeatable = (finished or searched) and (floor is None or floor.complete)
     return Result(
         status=status,
         timetable=timetable,
