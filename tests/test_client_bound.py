@@ -21,7 +21,7 @@ from helpers import base_instance, check_timetable, client, solve_checked
 from iop_scheduler import Status, solve
 from iop_scheduler.candidates import build_candidates
 from iop_scheduler.cpsat import client_bound as module
-from iop_scheduler.cpsat.client_bound import ClientBound, applicable_client_bound, client_bound
+from iop_scheduler.cpsat.client_bound import ClientBound, client_bound, client_bound_holds
 from iop_scheduler.cpsat.model import TimetableModel
 from iop_scheduler.io import load_instance
 from iop_scheduler.options import ModelSettings
@@ -121,12 +121,13 @@ def test_not_used_where_week_minimums_may_fall_short_or_when_switched_off():
     instance = load_instance(SAMPLES / "tiny.json")
     later = time.monotonic() + 10
     short = TimetableModel(build_candidates(instance), allow_shortfalls=True)
-    assert applicable_client_bound(short, deadline=later) is None
+    assert not client_bound_holds(short)
     off = TimetableModel(build_candidates(instance), settings=ModelSettings(client_bound=False))
-    assert applicable_client_bound(off, deadline=later) is None
+    assert not client_bound_holds(off)
     on = TimetableModel(build_candidates(instance))
     constraints = len(on.model.proto.constraints)
-    assert applicable_client_bound(on, deadline=later) is not None
+    assert client_bound_holds(on)
+    assert client_bound(on, deadline=later).proven > 0
     # Reported, never added to the model (it would flatten what the search branches on).
     assert len(on.model.proto.constraints) == constraints
 
@@ -135,7 +136,7 @@ def test_it_gives_up_when_the_pace_cannot_reach_every_client(monkeypatch):
     # 20 distinct client weeks at 0.05 s each need 1 s; with 0.5 s, the first 8 set a pace
     # that cannot make it, so the rest is left to the search (and the sum counts nothing
     # unproven).
-    def slow(tm, client, seconds, deterministic):
+    def slow(tm, client, seats, seconds, deterministic):
         time.sleep(0.05)
         return Fraction(1), True
 
@@ -151,7 +152,7 @@ def test_it_gives_up_when_the_pace_cannot_reach_every_client(monkeypatch):
     assert found.solved >= 10
 
 
-def _takes_all_it_is_given(tm, client, seconds, deterministic):
+def _takes_all_it_is_given(tm, client, seats, seconds, deterministic):
     """A client week that is not proven before its time runs out (as on the large clinics)."""
     time.sleep(seconds)
     return Fraction(0), False
@@ -174,13 +175,13 @@ def test_an_error_while_building_the_week_stops_the_bound_thread(monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("greedy failed")
 
-    def slow(tm, client, seconds, deterministic):
+    def slow(tm, client, seats, seconds, deterministic):
         time.sleep(0.3)  # one client week of the large clinics
         return Fraction(0), False
 
     monkeypatch.setattr(greedy, "solve_greedy", broken)
     monkeypatch.setattr(module, "_least_cost", slow)
-    monkeypatch.setattr(module, "_signature", lambda tm, c: c.id)  # 10 distinct weeks
+    monkeypatch.setattr(module, "_signature", lambda tm, c, seats: c.id)  # 10 distinct weeks
     clients = [client(f"c{i}", requires={"grp": 1}) for i in range(10)]
     with pytest.raises(ValueError, match="greedy failed"):
         solve(base_instance(clients=clients), time_limit=10, workers=1)

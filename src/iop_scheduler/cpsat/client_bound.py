@@ -68,9 +68,10 @@ class ClientBound:
 class _ClientWeek(TimetableModel):
     """One client's week under that client's own rules, at the cost the client incurs."""
 
-    def __init__(self, full: TimetableModel, client: Client) -> None:
+    def __init__(self, full: TimetableModel, client: Client, seats: dict[int, int]) -> None:
         self._full = full
         self._client = client
+        self._seats = seats
         super().__init__(full.candidates, settings=ModelSettings(objective_bounds=False))
 
     def _clients_needing_discipline_tracking(self) -> set[str]:
@@ -93,12 +94,11 @@ class _ClientWeek(TimetableModel):
 
     def _add_objective(self) -> None:
         weights = self.instance.weights
-        seats = {pv.pool.index: pv.most_attendees for pv in self._full.vars.pools}
-        kinds = {t.id: t.kind for t in self.instance.session_types}
+        types = self._full.instance.type_by_id
         share: list[Any] = []
         for option in self.vars.attendances[self._client.id]:
-            individual = kinds[option.type_id] == "individual"
-            coefficient = staff_share(option, seats, weights.staff_minute, individual)
+            individual = types[option.type_id].kind == "individual"
+            coefficient = staff_share(option, self._seats, weights.staff_minute, individual)
             if coefficient:
                 share.append(coefficient * option.literal)
         idle: Any = self._idle_minutes(weights.client_idle_minute > 0)
@@ -125,9 +125,10 @@ def staff_share(
     return cost if individual else cost // max(1, seats[option.pool])
 
 
-def _signature(tm: TimetableModel, client: Client) -> tuple[object, ...]:
+def _signature(
+    tm: TimetableModel, client: Client, seats: dict[int, int]
+) -> tuple[object, ...]:
     """What a client's least cost depends on: the options, their costs, the requirements."""
-    seats = {pv.pool.index: pv.most_attendees for pv in tm.vars.pools}
     options = tuple(
         (
             a.type_id,
@@ -148,10 +149,14 @@ def _signature(tm: TimetableModel, client: Client) -> tuple[object, ...]:
 
 
 def _least_cost(
-    tm: TimetableModel, client: Client, seconds: float, deterministic: bool
+    tm: TimetableModel,
+    client: Client,
+    seats: dict[int, int],
+    seconds: float,
+    deterministic: bool,
 ) -> tuple[Fraction, bool]:
     """A lower bound on the client's own cost, and whether it is their proven least cost."""
-    week = _ClientWeek(tm, client)
+    week = _ClientWeek(tm, client, seats)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = 1
@@ -194,10 +199,12 @@ def client_bound(
     """
     started = time.monotonic()
     inst = tm.instance
+    # Most clients one copy of each pool can hold: a group attendance's share divides by it.
+    seats = {pv.pool.index: pv.most_attendees for pv in tm.vars.pools}
     by_signature: dict[tuple[object, ...], list[Client]] = {}
     for client in inst.clients:
         if tm.vars.attendances.get(client.id):
-            by_signature.setdefault(_signature(tm, client), []).append(client)
+            by_signature.setdefault(_signature(tm, client, seats), []).append(client)
 
     groups = list(by_signature.values())
     finished = 0  # client weeks solved so far (by any thread)
@@ -217,7 +224,7 @@ def client_bound(
         if now >= deadline or stop() or out_of_pace(now):
             return Fraction(0), False, len(clients)
         seconds = deadline - now if deterministic else min(PER_CLIENT_SECONDS, deadline - now)
-        cost, proven = _least_cost(tm, clients[0], seconds, deterministic)
+        cost, proven = _least_cost(tm, clients[0], seats, seconds, deterministic)
         with lock:
             finished += 1
         return cost, proven, len(clients)
@@ -240,21 +247,10 @@ def client_bound(
     )
 
 
-def applicable_client_bound(
-    tm: TimetableModel,
-    *,
-    deadline: float,
-    workers: int = 1,
-    stop: Callable[[], bool] = lambda: False,
-    deterministic: bool = False,
-) -> ClientBound | None:
-    """The per-client bound of ``tm``'s week, when it holds and is wanted, else None.
+def client_bound_holds(tm: TimetableModel) -> bool:
+    """Whether the per-client bound holds for ``tm``'s week and is wanted.
 
     It holds only when every client meets their week minimums: not with shortfalls, and
     not when explaining (rule families may be switched off there).
     """
-    if tm.allow_shortfalls or tm.explain or not tm.settings.client_bound:
-        return None
-    return client_bound(
-        tm, deadline=deadline, workers=workers, stop=stop, deterministic=deterministic
-    )
+    return not (tm.allow_shortfalls or tm.explain) and tm.settings.client_bound

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from ortools.sat import sat_parameters_pb2
@@ -21,7 +21,7 @@ from ..interrupt import CtrlC, ctrl_c_ends_the_run
 from ..options import DTIME_PER_SECOND, SolveOptions
 from ..result import ModelStats, PenaltyTerm, ProgressPoint, Result, Status
 from ..scoring import scored_timetable
-from .client_bound import applicable_client_bound
+from .client_bound import ClientBound, client_bound, client_bound_holds
 from .explain import explain_from_model
 from .model import TimetableModel
 from .placement import place_sessions
@@ -110,6 +110,11 @@ SEARCH_PARAMETERS: dict[str, object] = {
 }
 
 
+def worker_count(workers: int) -> int:
+    """How many threads ``workers`` asks for: 0 means one per core."""
+    return workers if workers > 0 else (os.cpu_count() or 1)
+
+
 def configure_portfolio(params: object, workers: int, *, reproducible: bool = False) -> None:
     """Set the number of workers and, for few workers, which CP-SAT subsolvers run.
 
@@ -120,7 +125,7 @@ def configure_portfolio(params: object, workers: int, *, reproducible: bool = Fa
     most of the deterministic work budget: without it the small sample reaches 6,510
     instead of 8,010 in the same budget, medium 12,750 instead of 17,520.
     """
-    count = workers if workers > 0 else (os.cpu_count() or 1)
+    count = worker_count(workers)
     params.num_workers = count  # type: ignore[attr-defined]
     if count < 8:
         chosen = ["max_lp", "default_lp", "core", "quick_restart", "no_lp", "reduced_costs"]
@@ -307,23 +312,25 @@ def _solve_cpsat(
     # while the clients' small CP-SAT solves release the interpreter lock.
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iop-client-bound")
     abandoned = threading.Event()
-    pending_floor = background.submit(
-        applicable_client_bound,
-        tm,
-        # Reproducible runs bound each client on work done; if this deadline cuts them
-        # short, the run is not marked reproducible (see below).
-        deadline=min(
-            started + options.time_limit,
-            time.monotonic()
-            + max(CLIENT_BOUND_MIN_SECONDS, CLIENT_BOUND_SHARE * options.time_limit),
-        ),
-        workers=options.workers or os.cpu_count() or 1,
-        stop=lambda: ctrl_c.pressed.is_set() or abandoned.is_set(),
-        deterministic=options.reproducible,
-    )
+    pending_floor: Future[ClientBound] | None = None
+    if client_bound_holds(tm):
+        pending_floor = background.submit(
+            client_bound,
+            tm,
+            # Reproducible runs bound each client on work done; if this deadline cuts them
+            # short, the run is not marked reproducible (see below).
+            deadline=min(
+                started + options.time_limit,
+                time.monotonic()
+                + max(CLIENT_BOUND_MIN_SECONDS, CLIENT_BOUND_SHARE * options.time_limit),
+            ),
+            workers=worker_count(options.workers),
+            stop=lambda: ctrl_c.pressed.is_set() or abandoned.is_set(),
+            deterministic=options.reproducible,
+        )
     try:
         hint, fallback = _starting_week(instance, tm, options, started, ctrl_c)
-        floor = pending_floor.result()
+        floor = pending_floor.result() if pending_floor is not None else None
     finally:
         abandoned.set()  # building the week raised: the bound stops too (else a no-op)
         background.shutdown(wait=False, cancel_futures=True)
