@@ -37,3 +37,27 @@ def test_fix_and_optimise_trial_reports_a_penalty():
     out = run("fix_and_optimise.py", str(ROOT / "instances" / "tiny.json"),
               "--time-limit", "6", "--first-phase", "3", "--sub-seconds", "1")  # fmt: skip
     assert "first phase" in out and "final penalty" in out
+
+
+def test_fix_and_optimise_frees_clients_of_a_half_day():
+    out = run("fix_and_optimise.py", str(ROOT / "instances" / "tiny.json"), "--time-limit", "6",
+              "--first-phase", "3", "--sub-seconds", "1", "--clients", "3")  # fmt: skip
+    assert "clients of" in out and "final penalty" in out
+
+
+def test_pattern_bound_never_proves_more_than_its_master_lp():
+    out = run("pattern_bound.py", str(ROOT / "instances" / "tiny.json"), "3")
+    rounds = [line for line in out.splitlines() if line.startswith("round ")]
+    assert len(rounds) == 3
+    for line in rounds:
+        fields = line.split()
+        master = float(fields[3].replace(",", ""))
+        bound = float(fields[5].replace(",", ""))
+        # A Lagrangian bound is never above the LP it prices (up to rounding the prices).
+        assert bound <= master + 1
+
+
+def test_without_staff_rules_solves_the_relaxation_then_tries_to_staff_it():
+    out = run("without_staff_rules.py", str(ROOT / "instances" / "tiny.json"),
+              "--time-limit", "3", "--stage-two", "3")  # fmt: skip
+    assert out.startswith("relaxation: ") and "stage two: " in out
