@@ -10,7 +10,7 @@ room capacity bounds; `placement` does that split after the solve.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,14 @@ from .variables import (
 SHORTFALL_UNIT = 60
 
 
+class BuildStopped(Exception):
+    """Building the model was stopped (the time limit passed, or Ctrl-C) before it was done.
+
+    A 300-client model takes about 3 s to build, in steps of at most a second, so a time
+    limit shorter than that is overrun by at most one step, not by the whole build.
+    """
+
+
 @dataclass
 class Objective:
     """The penalty terms as linear expressions of the model, by weight name."""
@@ -59,7 +67,9 @@ class TimetableModel:
         previous: Timetable | None = None,
         explain: bool = False,
         settings: ModelSettings | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
+        """Build the whole model; ``stop`` is asked between build steps (see `BuildStopped`)."""
         self.candidates = candidates
         self.settings = settings or ModelSettings()
         #: Put each rule family behind an assumption literal (to explain infeasibility).
@@ -79,9 +89,11 @@ class TimetableModel:
         self.staff_lower_bound = 0
         self.miss_lower_bound = 0
         self.infeasible_reasons: list[str] = []
+        self._stop = stop or (lambda: False)
         self._needy = self._clients_needing_discipline_tracking()
         self._add_variables()
         self.add_constraints()
+        self._check_stop()
         self._add_objective()
 
     def keep_attendances(self, clients: frozenset[str]) -> None:
@@ -240,16 +252,25 @@ class TimetableModel:
 
     def add_constraints(self) -> None:
         """Add every constraint family, in one ordered place."""
-        self._pool_sizes()
-        self._fixed_sessions()
-        self._no_overlap_clinicians()
-        self._no_overlap_rooms()
-        self._no_overlap_clients()
-        self._clinician_hours()
-        self._client_days()
-        self._client_weeks()
-        self._client_disciplines()
-        self._program_day_disciplines()
+        for family in (
+            self._pool_sizes,
+            self._fixed_sessions,
+            self._no_overlap_clinicians,
+            self._no_overlap_rooms,
+            self._no_overlap_clients,
+            self._clinician_hours,
+            self._client_days,
+            self._client_weeks,
+            self._client_disciplines,
+            self._program_day_disciplines,
+        ):
+            self._check_stop()
+            family()
+
+    def _check_stop(self) -> None:
+        """Raise `BuildStopped` when the caller's ``stop`` says so (between build steps)."""
+        if self._stop():
+            raise BuildStopped
 
     def _pool_sizes(self) -> None:
         """Rules 2-5 inside a pool: one leader and one room per copy, sizes within bounds."""
@@ -650,6 +671,7 @@ class TimetableModel:
         amounts = self.objective.amounts
         amounts["staff_minute"] = self._staff_minutes()
         amounts["client_idle_minute"] = self._idle_minutes(weights.client_idle_minute > 0)
+        self._check_stop()  # the idle spans are the longest step of the build
         amounts["preference_miss"] = self._preference_misses()
         if self.previous is not None:
             amounts["change_from_previous"] = self._changes_from_previous()

@@ -23,7 +23,7 @@ from ..result import ModelStats, PenaltyTerm, ProgressPoint, Result, Status
 from ..scoring import scored_timetable
 from .client_bound import ClientBound, client_bound, client_bound_holds
 from .explain import explain_from_model
-from .model import TimetableModel
+from .model import BuildStopped, TimetableModel
 from .placement import place_sessions
 
 _STATUS = {
@@ -97,6 +97,31 @@ def _infeasible(instance: Instance, started: float, reasons: list[str]) -> Resul
     )
     return Result(
         Status.INFEASIBLE, timetable, method="cpsat", build_seconds=elapsed, total_seconds=elapsed
+    )
+
+
+def _stopped_while_building(
+    instance: Instance, options: SolveOptions, started: float, ctrl_c: CtrlC
+) -> Result:
+    """A result without a timetable: the time limit or Ctrl-C came while building the model."""
+    elapsed = time.monotonic() - started
+    timetable = Timetable(
+        instance=instance.name, status=Status.UNKNOWN.value, solve_seconds=round(elapsed, 3)
+    )
+    interrupted = ctrl_c.pressed.is_set()
+    if not interrupted:
+        timetable.explanation = [
+            f"the time limit of {options.time_limit:g} s passed while the model was being "
+            f"built ({elapsed:.1f} s); give it a longer time limit (--time-limit)"
+        ]
+    return Result(
+        Status.UNKNOWN,
+        timetable,
+        method="cpsat",
+        build_seconds=elapsed,
+        total_seconds=elapsed,
+        interrupted=interrupted,
+        reproducible=False if options.reproducible else None,
     )
 
 
@@ -301,12 +326,22 @@ def _solve_cpsat(
     findings = diagnose(instance, candidates, allow_shortfalls=options.allow_shortfalls)
     if findings:
         return _infeasible(instance, started, [str(f) for f in findings])
-    tm = TimetableModel(
-        candidates,
-        allow_shortfalls=options.allow_shortfalls,
-        previous=options.previous,
-        settings=options.model,
-    )
+
+    def out_of_time_or_stopped() -> bool:
+        return ctrl_c.pressed.is_set() or time.monotonic() - started >= options.time_limit
+
+    try:
+        tm = TimetableModel(
+            candidates,
+            allow_shortfalls=options.allow_shortfalls,
+            previous=options.previous,
+            settings=options.model,
+            stop=out_of_time_or_stopped,
+        )
+    except BuildStopped:
+        return _stopped_while_building(instance, options, started, ctrl_c)
+    if out_of_time_or_stopped():  # its last step ran past the limit: no time for a week
+        return _stopped_while_building(instance, options, started, ctrl_c)
     tm.keep_attendances(options.keep_clients)
     # The per-client bound runs beside the greedy week: that is Python and holds one core,
     # while the clients' small CP-SAT solves release the interpreter lock.

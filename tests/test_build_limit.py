@@ -1,0 +1,78 @@
+"""The time limit and Ctrl-C also stop the model while it is being built (issue 2)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from iop_scheduler import load_instance
+from iop_scheduler.candidates import build_candidates
+from iop_scheduler.cli import cli
+from iop_scheduler.cpsat import solve_cpsat
+from iop_scheduler.cpsat.model import BuildStopped, TimetableModel
+from iop_scheduler.cpsat.solve import _solve_cpsat
+from iop_scheduler.interrupt import CtrlC
+from iop_scheduler.options import SolveOptions
+from iop_scheduler.result import Status
+
+SAMPLES = Path(__file__).resolve().parents[1] / "instances"
+
+
+def test_the_build_asks_stop_between_its_steps_and_stops_when_told():
+    candidates = build_candidates(load_instance(SAMPLES / "tiny.json"))
+    asked = 0
+
+    def stop_at_third_step() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked >= 3
+
+    with pytest.raises(BuildStopped):
+        TimetableModel(candidates, stop=stop_at_third_step)
+    assert asked == 3
+
+    calls = 0
+
+    def never() -> bool:
+        nonlocal calls
+        calls += 1
+        return False
+
+    whole = TimetableModel(candidates, stop=never)
+    # One question before each of the ten rule families and two during the objective.
+    assert calls == 12
+    assert len(whole.model.proto.constraints) > 0
+
+
+def test_a_run_out_of_time_while_building_returns_unknown_at_once():
+    week = load_instance(SAMPLES / "small.json")
+    # The run "started" 100 s ago with a 60 s limit: the limit passes before the first step.
+    result = solve_cpsat(week, SolveOptions(time_limit=60), started=time.monotonic() - 100)
+    assert result.status is Status.UNKNOWN and not result.interrupted
+    assert result.timetable.sessions == []
+    assert "while the model was being built" in result.timetable.explanation[0]
+    assert result.solve_seconds == 0.0 and result.stats.variables == 0
+
+
+def test_ctrl_c_pressed_while_building_stops_the_build():
+    pressed = CtrlC()
+    pressed.stop()  # as if Ctrl-C came before the first build step
+    week = load_instance(SAMPLES / "small.json")
+    result = _solve_cpsat(week, SolveOptions(time_limit=60), time.monotonic(), pressed)
+    assert result.status is Status.UNKNOWN and result.interrupted
+    assert result.timetable.sessions == [] and not result.timetable.explanation
+    assert result.stats.variables == 0  # no model was built, no search started
+
+
+def test_cli_says_the_limit_passed_while_building(tmp_path):
+    out = tmp_path / "week.json"
+    result = CliRunner().invoke(
+        cli,
+        ["solve", str(SAMPLES / "ladder" / "large.json"), "--time-limit", "0.1", "-o", str(out)],
+    )
+    assert result.exit_code == 1, result.output
+    assert "passed while the model was being built" in result.output
+    assert "--time-limit" in result.output
