@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -42,8 +43,9 @@ def test_the_build_asks_stop_between_its_steps_and_stops_when_told():
         return False
 
     whole = TimetableModel(candidates, stop=never)
-    # One question before each of the ten rule families and two during the objective.
-    assert calls == 12
+    # Once before the variables, before each of the ten rule families, before the
+    # objective and once inside it, after the idle spans.
+    assert calls == 13
     assert len(whole.model.proto.constraints) > 0
 
 
@@ -57,22 +59,42 @@ def test_a_run_out_of_time_while_building_returns_unknown_at_once():
     assert result.solve_seconds == 0.0 and result.stats.variables == 0
 
 
-def test_ctrl_c_pressed_while_building_stops_the_build():
+def test_a_build_that_ends_past_the_limit_starts_no_week(monkeypatch):
+    week = load_instance(SAMPLES / "small.json")
+    started = time.monotonic()
+    limit = 3.0
+    build_objective = TimetableModel._add_objective
+
+    def slow_objective(self: TimetableModel) -> None:
+        build_objective(self)  # its own check comes before the limit...
+        time.sleep(max(0.0, started + limit + 0.05 - time.monotonic()))  # ...its end after
+
+    monkeypatch.setattr(TimetableModel, "_add_objective", slow_objective)
+    result = solve_cpsat(week, SolveOptions(time_limit=limit), started=started)
+    assert result.status is Status.UNKNOWN and result.timetable.sessions == []
+    assert "while the model was being built" in result.timetable.explanation[0]
+    assert result.total_seconds < limit + 1  # no starting week, no search
+    assert result.stats.pools > 0 and result.stats.variables == 0
+
+
+def test_ctrl_c_while_building_still_returns_the_greedy_week():
     pressed = CtrlC()
     pressed.stop()  # as if Ctrl-C came before the first build step
     week = load_instance(SAMPLES / "small.json")
     result = _solve_cpsat(week, SolveOptions(time_limit=60), time.monotonic(), pressed)
-    assert result.status is Status.UNKNOWN and result.interrupted
-    assert result.timetable.sessions == [] and not result.timetable.explanation
-    assert result.stats.variables == 0  # no model was built, no search started
+    # The build goes on (a few seconds at most) for the week `replan` needs at once.
+    assert result.interrupted and result.status.has_timetable
+    assert result.stats.variables > 0 and result.total_seconds < 30
 
 
 def test_cli_says_the_limit_passed_while_building(tmp_path):
     out = tmp_path / "week.json"
     result = CliRunner().invoke(
         cli,
-        ["solve", str(SAMPLES / "ladder" / "large.json"), "--time-limit", "0.1", "-o", str(out)],
+        ["solve", str(SAMPLES / "ladder" / "xlarge.json"), "--time-limit", "0.1", "-o", str(out)],
     )
     assert result.exit_code == 1, result.output
     assert "passed while the model was being built" in result.output
     assert "--time-limit" in result.output
+    written = json.loads(out.read_text())
+    assert written["status"] == "unknown" and written["sessions"] == []

@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from helpers import base_dict, client, clinician
 from iop_scheduler import Instance, load_instance, solve, validate
 from iop_scheduler.capacity import (
+    CapacityReport,
+    Probe,
     find_capacity,
     render_report,
     unreachable_assignments,
@@ -29,6 +31,7 @@ from iop_scheduler.capacity import (
 from iop_scheduler.changes import add_clients
 from iop_scheduler.cli import cli
 from iop_scheduler.interrupt import ctrl_c_ends_the_run
+from iop_scheduler.result import Status
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
 SOLVE = {"time_limit": 3.0, "workers": 1}
@@ -131,6 +134,17 @@ def test_a_week_that_already_falls_short_has_no_capacity():
     report = find_capacity(week, "sud", max_added=4, relax=False, **SOLVE)
     assert report.added is None and report.first_unserved == 0
     assert "already falls short" in render_report(report)
+
+
+def test_a_week_that_finds_no_timetable_in_time_has_unknown_capacity():
+    report = CapacityReport(
+        instance="clinic", track="sud", track_clients=3, max_added=4, time_limit=0.1, seed=0,
+        added=None, first_unserved=0,
+        probes=[Probe(added=0, status=Status.UNKNOWN, served=False, clients_under_served=0)],
+    )  # fmt: skip
+    text = render_report(report)
+    assert "Capacity: unknown" in text and "already falls short" not in text
+    assert "+0 ended with no timetable in the time limit" in text
 
 
 def test_the_clinician_copy_takes_a_share_of_the_new_assigned_clients():

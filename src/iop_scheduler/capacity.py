@@ -470,6 +470,10 @@ def render_report(report: CapacityReport) -> str:
             lines.append(
                 f"Capacity so far: at least {_plural(report.added, f'more {track} client')}{upper}."
             )
+    elif report.added is None and any(p.added == 0 for p in report.unknown_probes):
+        lines.append(
+            "Capacity: unknown (the week as it is found no timetable in the time limit)."
+        )
     elif report.added is None:
         lines.append(
             "The week as it is already falls short: no client can be added without a shortfall."

@@ -91,6 +91,7 @@ class TimetableModel:
         self.infeasible_reasons: list[str] = []
         self._stop = stop or (lambda: False)
         self._needy = self._clients_needing_discipline_tracking()
+        self._check_stop()
         self._add_variables()
         self.add_constraints()
         self._check_stop()
