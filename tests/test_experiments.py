@@ -61,3 +61,9 @@ def test_without_staff_rules_solves_the_relaxation_then_tries_to_staff_it():
     out = run("without_staff_rules.py", str(ROOT / "instances" / "tiny.json"),
               "--time-limit", "3", "--stage-two", "3")  # fmt: skip
     assert out.startswith("relaxation: ") and "stage two: " in out
+
+
+def test_bound_beside_greedy_reports_both():
+    out = run("bound_beside_greedy.py", str(ROOT / "instances" / "tiny.json"), "--share", "5",
+              "--no-give-up")  # fmt: skip
+    assert "greedy week: feasible" in out and "complete" in out
