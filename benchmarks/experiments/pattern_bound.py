@@ -37,7 +37,7 @@ from ortools.sat.python import cp_model
 
 from iop_scheduler.candidates import build_candidates, hours_to_minutes_floor
 from iop_scheduler.cpsat.client_bound import SCALE, _ClientWeek, _signature
-from iop_scheduler.cpsat.model import TimetableModel, _interval_cliques
+from iop_scheduler.cpsat.model import TimetableModel, overlap_cliques
 from iop_scheduler.io import load_instance
 
 #: Cost of one seat over a pool's capacity: makes the first master feasible.
@@ -149,13 +149,8 @@ def main(path: str, rounds: int = 100) -> None:
             rows.append((filled, -1))
         seat_rows[pool.index] = rows
     for items in (*leader_items.values(), *room_items.values()):
-        by_day: dict[Any, list[tuple[int, int, Any]]] = defaultdict(list)
-        for day, start, end, var in items:
-            by_day[day].append((start, end, var))
-        for day_items in by_day.values():
-            for clique in _interval_cliques(day_items):
-                if len(clique) > 1:
-                    lp.Add(sum(clique) <= 1)
+        for clique in overlap_cliques(items):
+            lp.Add(sum(clique) <= 1)
     for clinician in inst.clinicians:
         week = []
         for day in inst.days:

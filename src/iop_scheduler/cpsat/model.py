@@ -10,9 +10,9 @@ room capacity bounds; `placement` does that split after the solve.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -35,6 +35,8 @@ from .variables import (
     PoolVars,
     ShortfallVars,
 )
+
+T = TypeVar("T")
 
 #: Shortfall amount per missing day, required session or discipline (SPEC section 5).
 SHORTFALL_UNIT = 60
@@ -436,13 +438,8 @@ class TimetableModel:
 
     def _no_overlap(self, items: Iterable[tuple[Day, int, int, BoolVar]]) -> None:
         """At most one of the overlapping items per maximal clique of a day's intervals."""
-        by_day: dict[Day, list[tuple[int, int, BoolVar]]] = defaultdict(list)
-        for day, start, end, literal in items:
-            by_day[day].append((start, end, literal))
-        for day_items in by_day.values():
-            for clique in _interval_cliques(day_items):
-                if len(clique) > 1:
-                    self.model.add_at_most_one(clique)
+        for clique in overlap_cliques(items):
+            self.model.add_at_most_one(clique)
 
     def _no_overlap_clinicians(self) -> None:
         """Rule 2: no clinician leads two overlapping sessions."""
@@ -969,14 +966,25 @@ def previous_attendances(previous: Timetable) -> set[tuple[str, str, str, int]]:
     return {(c, s.type, s.day, s.start) for s in previous.sessions for c in s.clients}
 
 
-def _interval_cliques(items: list[tuple[int, int, BoolVar]]) -> list[list[BoolVar]]:
+def overlap_cliques(items: Iterable[tuple[Day, int, int, T]]) -> Iterator[list[T]]:
+    """The maximal cliques of more than one item among each day's overlapping intervals."""
+    by_day: dict[Day, list[tuple[int, int, T]]] = defaultdict(list)
+    for day, start, end, item in items:
+        by_day[day].append((start, end, item))
+    for day_items in by_day.values():
+        for clique in _interval_cliques(day_items):
+            if len(clique) > 1:
+                yield clique
+
+
+def _interval_cliques(items: list[tuple[int, int, T]]) -> list[list[T]]:
     """Maximal sets of mutually overlapping intervals (interval graphs: one per start point).
 
     The set active at a start point is maximal unless the next start point comes before the
     first of its intervals ends, in which case the next set contains it.
     """
     starts = sorted({start for start, _, _ in items})
-    cliques: list[list[BoolVar]] = []
+    cliques: list[list[T]] = []
     for position, point in enumerate(starts):
         active = [(s, e, lit) for s, e, lit in items if s <= point < e]
         if not active:

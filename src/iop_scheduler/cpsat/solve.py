@@ -331,7 +331,7 @@ def _solve_cpsat(
 
     # Only the clock stops the build: after a Ctrl-C it goes on, since the greedy week that
     # follows is what the run returns (`replan` relies on it for a quick repaired week).
-    def out_of_time() -> bool:
+    def past_time_limit() -> bool:
         return time.monotonic() - started >= options.time_limit
 
     try:
@@ -340,11 +340,11 @@ def _solve_cpsat(
             allow_shortfalls=options.allow_shortfalls,
             previous=options.previous,
             settings=options.model,
-            stop=out_of_time,
+            stop=past_time_limit,
         )
     except BuildStopped:
         return _out_of_time_building(instance, options, started, len(candidates.pools))
-    if out_of_time():  # its last step ran past the limit: no time for a week
+    if past_time_limit():  # its last step ran past the limit: no time for a week
         return _out_of_time_building(instance, options, started, len(candidates.pools))
     tm.keep_attendances(options.keep_clients)
     # The per-client bound runs beside the greedy week: that is Python and holds one core,
