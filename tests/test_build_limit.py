@@ -15,6 +15,7 @@ from iop_scheduler.cli import cli
 from iop_scheduler.cpsat import solve_cpsat
 from iop_scheduler.cpsat.model import BuildStopped, TimetableModel
 from iop_scheduler.cpsat.solve import _solve_cpsat
+from iop_scheduler.explain import explain
 from iop_scheduler.interrupt import CtrlC
 from iop_scheduler.options import SolveOptions
 from iop_scheduler.result import Status
@@ -98,3 +99,13 @@ def test_cli_says_the_limit_passed_while_building(tmp_path):
     assert "--time-limit" in result.output
     written = json.loads(out.read_text())
     assert written["status"] == "unknown" and written["sessions"] == []
+
+
+def test_explain_keeps_to_its_time_limit_while_building():
+    # Two 300-client models (about 3 s each) used to be built whatever the limit: 8 s
+    # for --time-limit 0.1. Now the limit stops the builds and the answer is "undecided".
+    week = load_instance(SAMPLES / "ladder" / "xlarge.json")
+    started = time.monotonic()
+    found = explain(week, time_limit=0.1)
+    assert found.infeasible is None and found.reasons == []
+    assert time.monotonic() - started < 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from .candidates import build_candidates
@@ -20,7 +21,11 @@ class Explanation:
 
 
 def explain(instance: Instance, *, time_limit: float = 30.0) -> Explanation:
-    """Explain why the week cannot be scheduled (``infeasible`` None: not decided in time)."""
+    """Explain why the week cannot be scheduled (``infeasible`` None: not decided in time).
+
+    ``time_limit`` bounds the whole call, the models' building included.
+    """
+    started = time.monotonic()
     candidates = build_candidates(instance)
     findings = diagnose(instance, candidates)
     if findings:
@@ -30,5 +35,6 @@ def explain(instance: Instance, *, time_limit: float = 30.0) -> Explanation:
     reasons = explain_from_model(instance, time_limit, candidates)
     if reasons:
         return Explanation(True, reasons, source="model")
-    feasible = is_feasible(instance, time_limit / 2, candidates)
+    left = time_limit - (time.monotonic() - started)
+    feasible = is_feasible(instance, left, candidates) if left > 0 else None
     return Explanation(None if feasible is None else not feasible, source="model")

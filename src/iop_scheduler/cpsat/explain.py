@@ -10,13 +10,19 @@ by deletion while time allows, then written in the coordinator's words.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
 from ..candidates import Candidates, build_candidates
 from ..domain import Instance
 from ..times import DAY_NAMES, format_hhmm
-from .model import TimetableModel
+from .model import BuildStopped, TimetableModel
+
+
+def _past(deadline: float) -> Callable[[], bool]:
+    """Whether ``deadline`` (time.monotonic()) has passed: stops a model build in time."""
+    return lambda: time.monotonic() >= deadline
 
 
 def _solve_with(tm: TimetableModel, assumed: list[str], seconds: float) -> tuple[object, list[str]]:
@@ -45,10 +51,16 @@ def conflicting_families(
     """
     started = time.monotonic()
     cands = candidates or build_candidates(instance)
-    tm = TimetableModel(cands, explain=True)
+    try:
+        tm = TimetableModel(cands, explain=True, stop=_past(started + time_limit))
+    except BuildStopped:
+        return [], False
     tm.model.clear_objective()
     families = sorted(tm.assumptions)
-    code, core = _solve_with(tm, families, time_limit * 0.5)
+    left = time_limit - (time.monotonic() - started)
+    if left <= 0:
+        return [], False
+    code, core = _solve_with(tm, families, min(left, time_limit * 0.5))
     if code != cp_model.INFEASIBLE:
         return [], False
     if not core:
@@ -74,10 +86,19 @@ def is_feasible(
     instance: Instance, time_limit: float, candidates: Candidates | None = None
 ) -> bool | None:
     """Whether any valid timetable exists (None: not decided in time), ignoring the score."""
-    tm = TimetableModel(candidates or build_candidates(instance))
+    started = time.monotonic()
+    try:
+        tm = TimetableModel(
+            candidates or build_candidates(instance), stop=_past(started + time_limit)
+        )
+    except BuildStopped:
+        return None
     tm.model.clear_objective()
+    left = time_limit - (time.monotonic() - started)
+    if left <= 0:
+        return None
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    solver.parameters.max_time_in_seconds = left
     code = solver.solve(tm.model)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return True
