@@ -19,7 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import base_dict, client, clinician
-from iop_scheduler import Instance, load_instance, solve, validate
+from iop_scheduler import Instance, Timetable, load_instance, solve, validate
+from iop_scheduler import capacity as capacity_module
 from iop_scheduler.capacity import (
     CapacityReport,
     Probe,
@@ -31,7 +32,7 @@ from iop_scheduler.capacity import (
 from iop_scheduler.changes import add_clients
 from iop_scheduler.cli import cli
 from iop_scheduler.interrupt import ctrl_c_ends_the_run
-from iop_scheduler.result import Status
+from iop_scheduler.result import Result, Status
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
 SOLVE = {"time_limit": 3.0, "workers": 1}
@@ -286,3 +287,25 @@ def test_a_solve_inside_a_stopped_run_returns_at_once():
     assert time.monotonic() - started < 20
     assert result.interrupted and result.status.has_timetable
     assert validate(week, result.timetable) == []
+
+
+def test_no_relaxations_are_tried_when_the_first_unserved_week_only_ran_out_of_time(
+    monkeypatch,
+):
+    # +2 would fall short (three sessions fit, four clients need one each); here it runs
+    # out of time instead, which proves no shortfall, so no resource is added to relax it.
+    real_solve = capacity_module.solve
+    base = len(clinic(1, 1).clients)
+
+    def out_of_time_from_two(week: Instance, **kwargs: Any) -> Result:
+        if len(week.clients) >= base + 2:
+            return Result(Status.UNKNOWN, Timetable(instance=week.name, status="unknown"))
+        return real_solve(week, **kwargs)
+
+    monkeypatch.setattr(capacity_module, "solve", out_of_time_from_two)
+    report = find_capacity(clinic(1, 1), "sud", max_added=4, **SOLVE)
+    assert report.added == 1 and report.first_unserved == 2
+    assert report.probes[-1].unknown and report.relaxations == []
+    text = render_report(report)
+    assert "No single added clinician or room" not in text
+    assert "+2 ended with no timetable in the time limit" in text

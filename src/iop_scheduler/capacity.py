@@ -366,7 +366,9 @@ def find_capacity(
         report.clinicians, report.rooms = utilisation(week_of(added), tables[added])
     if first_unserved is not None:
         report.unreachable = unreachable_assignments(week_of(first_unserved), existing)
-    if relax and first_unserved is not None and not stopped_early():
+    # A probe that ran out of time proves no shortfall: nothing to relax (its note says so).
+    timed_out = first_unserved is not None and probes[first_unserved].unknown
+    if relax and first_unserved is not None and not timed_out and not stopped_early():
         failing = week_of(first_unserved)
         reference = tables.get(first_unserved) or tables.get(added if added is not None else -1)
         reference = reference or Timetable(instance=failing.name, status="feasible")
