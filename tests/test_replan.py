@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from helpers import solve_checked
-from iop_scheduler import load_instance, validate
+from iop_scheduler import Instance, Status, Timetable, load_instance, validate
+from iop_scheduler import replan as replan_module
 from iop_scheduler.changes import apply_changes, parse_changes
 from iop_scheduler.cli import cli
 from iop_scheduler.diff import diff_timetables
@@ -17,6 +20,7 @@ from iop_scheduler.errors import InputError
 from iop_scheduler.io import dump_timetable
 from iop_scheduler.options import SolveOptions
 from iop_scheduler.replan import affected_clients, replan
+from iop_scheduler.result import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny.json"
@@ -174,3 +178,26 @@ def test_discharging_a_client_cancels_their_booked_individual_session():
     assert outcome.instance.fixed_sessions == []
     assert outcome.result.status.has_timetable
     assert validate(outcome.instance, outcome.result.timetable) == []
+
+
+def test_the_full_replan_shares_the_time_limit_and_quotes_it(published, monkeypatch):
+    week, before = published
+    changes = parse_changes(CALLOUT).changes
+    real_solve_with = replan_module.solve_with
+
+    def local_overruns(instance: Instance, options: SolveOptions, **kwargs: Any) -> Result:
+        if options.keep_clients:  # the local re-plan: it uses up the whole limit
+            time.sleep(2 * options.time_limit + 0.05)
+            return Result(Status.UNKNOWN, Timetable(instance=instance.name, status="unknown"))
+        return real_solve_with(instance, options, **kwargs)
+
+    monkeypatch.setattr(replan_module, "solve_with", local_overruns)
+    started = time.monotonic()
+    outcome = replan(week, before, changes, SolveOptions(time_limit=1, workers=1))
+    # The full re-plan got no time of its own (it used to get at least 1 s more) and says
+    # so with the limit the user gave, counting the whole run.
+    result = outcome.result
+    assert result.status is Status.UNKNOWN
+    assert "time limit of 1 s" in result.timetable.explanation[0]
+    assert result.total_seconds >= 1
+    assert time.monotonic() - started < 2

@@ -89,9 +89,19 @@ def solve(
     return _solve_checked(as_instance(instance), options, method, started)
 
 
-def solve_with(instance: InstanceLike, options: SolveOptions, *, method: str = "cpsat") -> Result:
-    """Solve with explicit `SolveOptions` (what `solve` and the CLI call); see `solve`."""
-    started = time.monotonic()
+def solve_with(
+    instance: InstanceLike,
+    options: SolveOptions,
+    *,
+    method: str = "cpsat",
+    started: float | None = None,
+) -> Result:
+    """Solve with explicit `SolveOptions` (what `solve` and the CLI call); see `solve`.
+
+    ``started`` (a `time.monotonic()` value) continues a longer run that began then, such
+    as a re-plan's second solve: the time limit and the times reported count from it.
+    """
+    started = time.monotonic() if started is None else started
     options = replace(
         options,
         previous=_checked_timetable(options.previous),

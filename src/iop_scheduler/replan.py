@@ -127,5 +127,6 @@ def _local_then_full(
             local.timetable.bound = None
         if local.status.has_timetable or ctrl_c.pressed.is_set():
             return local
-    left = max(1.0, settings.time_limit - (time.monotonic() - started))
-    return solve_with(week, replace(settings, time_limit=left))
+    # The full re-plan gets what is left of the same time limit: it counts from the start
+    # of the re-plan, so its messages and times are the whole run's.
+    return solve_with(week, settings, started=started)
