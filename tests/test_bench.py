@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import warnings
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from iop_scheduler.bench import BenchSettings, RunRecord, load_settings, run_benchmark, summarise
+from iop_scheduler.bench import (
+    BenchSettings,
+    RunRecord,
+    load_settings,
+    plot_results,
+    run_benchmark,
+    summarise,
+)
 from iop_scheduler.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,3 +110,16 @@ def test_two_clinics_of_one_name_are_refused(tmp_path):
     assert result.exit_code == 2
     assert "'tiny' is also the name of" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_plots_of_runs_without_any_timetable_draw_no_empty_legend(tmp_path):
+    # Every run out of time: nothing to label, and matplotlib used to warn about it on
+    # stderr ("No artists with labels found to put in legend").
+    lost = dataclasses.replace(
+        record(0, 1, 0), status="unknown", valid=False, penalty=None, bound=None, gap=None,
+        first_s=None, best_s=None,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = plot_results([lost], tmp_path)
+    assert all(path.exists() for path in written)

@@ -432,6 +432,8 @@ def plot_results(records: list[RunRecord], out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .report.plots import legend_if_labelled
+
     written: list[Path] = []
     # Every searching method (the protocol's cpsat, or a lever file's variants); greedy
     # has no history and is drawn as a line.
@@ -469,7 +471,7 @@ def plot_results(records: list[RunRecord], out: Path) -> list[Path]:
             ax.set_title(name)
             ax.set_xlabel("seconds")
             ax.set_ylabel("penalty")
-            ax.legend(fontsize=7)
+            legend_if_labelled(ax, fontsize=7)
         for ax in list(axes.flat)[len(instances) :]:
             ax.axis("off")
         fig.tight_layout()
@@ -495,7 +497,7 @@ def plot_results(records: list[RunRecord], out: Path) -> list[Path]:
         ax.set_xscale("log")
         if key == "gap":
             ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-        ax.legend()
+        legend_if_labelled(ax)
         ax.grid(alpha=0.3)
         fig.tight_layout()
         path = out / name

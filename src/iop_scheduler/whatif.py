@@ -604,6 +604,8 @@ def comparison_figure(outcomes: Sequence[ScenarioOutcome]) -> Any:
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    from .report.plots import legend_if_labelled
+
     names = [o.name for o in outcomes]
     xs = list(range(len(outcomes)))
     width = max(8.0, 3.0 + 1.4 * len(outcomes))
@@ -622,7 +624,7 @@ def comparison_figure(outcomes: Sequence[ScenarioOutcome]) -> Any:
         penalty_ax.text(x, bottoms[x], label, ha="center", va="bottom", fontsize=8)
     penalty_ax.set_title("Penalty by term", loc="left", fontweight="bold", fontsize=10)
     penalty_ax.set_ylabel("penalty (weight × amount)")
-    penalty_ax.legend(fontsize=8)
+    legend_if_labelled(penalty_ax, fontsize=8)
     penalty_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     under = [o.clients_under_served or 0 for o in outcomes]
     short_ax.bar(xs, under, width=0.6, color="#c44e52")

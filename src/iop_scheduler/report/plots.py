@@ -10,6 +10,7 @@ import io
 import os
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -37,6 +38,12 @@ WIDTH_INCHES = 16.0
 LOAD_HEIGHT_INCHES = 9.0
 #: Colours of the days in the clinician-load chart (Monday first).
 DAY_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3")
+
+
+def legend_if_labelled(axes: Any, **options: Any) -> None:
+    """Draw the legend only when something is labelled (else matplotlib warns on stderr)."""
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend(**options)
 
 
 def week_grid_height(instance: Instance, timetable: Timetable) -> float:
