@@ -45,8 +45,8 @@ def test_the_build_asks_stop_between_its_steps_and_stops_when_told():
 
     whole = TimetableModel(candidates, stop=never)
     # Once before the variables, before each of the ten rule families, before the
-    # objective and once inside it, after the idle spans.
-    assert calls == 13
+    # objective, once inside it (after the idle spans) and once when the build is done.
+    assert calls == 14
     assert len(whole.model.proto.constraints) > 0
 
 

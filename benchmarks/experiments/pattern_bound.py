@@ -38,6 +38,7 @@ from ortools.sat.python import cp_model
 from iop_scheduler.candidates import build_candidates, hours_to_minutes_floor
 from iop_scheduler.cpsat.client_bound import SCALE, _ClientWeek, _signature
 from iop_scheduler.cpsat.model import TimetableModel, overlap_cliques
+from iop_scheduler.cpsat.variables import Attendance
 from iop_scheduler.io import load_instance
 
 #: Cost of one seat over a pool's capacity: makes the first master feasible.
@@ -45,7 +46,7 @@ OVERFLOW_COST = 10_000
 
 
 class _PricedWeek(_ClientWeek):
-    """One client's week at its own idle and miss cost plus a price per attended pool."""
+    """One client's week at its own idle and miss cost, each attended pool at its price."""
 
     def __init__(
         self, full: TimetableModel, client: Any, seats: dict[int, int], prices: dict[int, int]
@@ -53,20 +54,8 @@ class _PricedWeek(_ClientWeek):
         self._prices = prices
         super().__init__(full, client, seats)
 
-    def _add_objective(self) -> None:
-        weights = self.instance.weights
-        priced = [
-            self._prices[o.pool] * o.literal
-            for o in self.vars.attendances[self._client.id]
-            if o.pool is not None and self._prices.get(o.pool)
-        ]
-        idle = self._idle_minutes(weights.client_idle_minute > 0)
-        misses = self._preference_misses()
-        self.model.minimize(
-            sum(priced)
-            + SCALE * weights.client_idle_minute * idle
-            + SCALE * weights.preference_miss * misses
-        )
+    def _attendance_cost(self, option: Attendance) -> int:
+        return 0 if option.pool is None else self._prices.get(option.pool, 0)
 
 
 def _price(

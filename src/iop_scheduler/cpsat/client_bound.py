@@ -96,13 +96,16 @@ class _ClientWeek(TimetableModel):
         self._client_days()
         self._client_weeks()
 
+    def _attendance_cost(self, option: Attendance) -> int:
+        """SCALE x what one attendance costs this client: its share of the staff time."""
+        individual = self._full.instance.type_by_id[option.type_id].kind == "individual"
+        return staff_share(option, self._seats, self.instance.weights.staff_minute, individual)
+
     def _add_objective(self) -> None:
         weights = self.instance.weights
-        types = self._full.instance.type_by_id
         share: list[Any] = []
         for option in self.vars.attendances[self._client.id]:
-            individual = types[option.type_id].kind == "individual"
-            coefficient = staff_share(option, self._seats, weights.staff_minute, individual)
+            coefficient = self._attendance_cost(option)
             if coefficient:
                 share.append(coefficient * option.literal)
         idle: Any = self._idle_minutes(weights.client_idle_minute > 0)
@@ -213,12 +216,13 @@ def client_bound(
     groups = list(by_signature.values())
     finished = 0  # client weeks solved so far (by any thread)
     lock = threading.Lock()
+    pace_sample = max(PACE_SAMPLE, PACE_SHARE * len(groups))
 
     def out_of_pace(now: float) -> bool:
         """Whether the pace so far leaves clients unsolved at the deadline."""
         with lock:
             done = finished
-        if deterministic or done < max(PACE_SAMPLE, PACE_SHARE * len(groups)):
+        if deterministic or done < pace_sample:
             return False
         return now + (now - started) / done * (len(groups) - done) > deadline
 

@@ -10,19 +10,13 @@ by deletion while time allows, then written in the coordinator's words.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
 from ..candidates import Candidates, build_candidates
 from ..domain import Instance
 from ..times import DAY_NAMES, format_hhmm
-from .model import BuildStopped, TimetableModel
-
-
-def _past(deadline: float) -> Callable[[], bool]:
-    """Whether ``deadline`` (time.monotonic()) has passed: stops a model build in time."""
-    return lambda: time.monotonic() >= deadline
+from .model import BuildStopped, TimetableModel, deadline_passed
 
 
 def _solve_with(tm: TimetableModel, assumed: list[str], seconds: float) -> tuple[object, list[str]]:
@@ -52,7 +46,7 @@ def conflicting_families(
     started = time.monotonic()
     cands = candidates or build_candidates(instance)
     try:
-        tm = TimetableModel(cands, explain=True, stop=_past(started + time_limit))
+        tm = TimetableModel(cands, explain=True, stop=deadline_passed(started + time_limit))
     except BuildStopped:
         return [], False
     tm.model.clear_objective()
@@ -89,7 +83,7 @@ def is_feasible(
     started = time.monotonic()
     try:
         tm = TimetableModel(
-            candidates or build_candidates(instance), stop=_past(started + time_limit)
+            candidates or build_candidates(instance), stop=deadline_passed(started + time_limit)
         )
     except BuildStopped:
         return None

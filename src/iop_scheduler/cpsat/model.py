@@ -9,6 +9,7 @@ room capacity bounds; `placement` does that split after the solve.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,11 +44,16 @@ SHORTFALL_UNIT = 60
 
 
 class BuildStopped(Exception):
-    """Building the model was stopped (the time limit passed, or Ctrl-C) before it was done.
+    """Building the model was stopped (its ``stop`` said so) before it was done, or when done.
 
     A 300-client model takes about 3 s to build, in steps of at most a second, so a time
     limit shorter than that is overrun by at most one step, not by the whole build.
     """
+
+
+def deadline_passed(deadline: float) -> Callable[[], bool]:
+    """A model build's ``stop``: whether ``deadline`` (a `time.monotonic()` value) passed."""
+    return lambda: time.monotonic() >= deadline
 
 
 @dataclass
@@ -98,6 +104,7 @@ class TimetableModel:
         self.add_constraints()
         self._check_stop()
         self._add_objective()
+        self._check_stop()  # done, but past the caller's limit: no time left to use it
 
     def keep_attendances(self, clients: frozenset[str]) -> None:
         """Fix these clients' attendances to the previous timetable's (a local re-plan)."""

@@ -23,7 +23,7 @@ from ..result import ModelStats, PenaltyTerm, ProgressPoint, Result, Status
 from ..scoring import scored_timetable
 from .client_bound import ClientBound, client_bound, client_bound_holds
 from .explain import explain_from_model
-from .model import BuildStopped, TimetableModel
+from .model import BuildStopped, TimetableModel, deadline_passed
 from .placement import place_sessions
 
 _STATUS = {
@@ -329,22 +329,17 @@ def _solve_cpsat(
     if findings:
         return _infeasible(instance, started, [str(f) for f in findings])
 
-    # Only the clock stops the build: after a Ctrl-C it goes on, since the greedy week that
-    # follows is what the run returns (`replan` relies on it for a quick repaired week).
-    def past_time_limit() -> bool:
-        return time.monotonic() - started >= options.time_limit
-
     try:
         tm = TimetableModel(
             candidates,
             allow_shortfalls=options.allow_shortfalls,
             previous=options.previous,
             settings=options.model,
-            stop=past_time_limit,
+            # Only the clock stops the build: after a Ctrl-C it goes on, since the greedy
+            # week that follows is what the run returns (`replan`'s quick repaired week).
+            stop=deadline_passed(started + options.time_limit),
         )
     except BuildStopped:
-        return _out_of_time_building(instance, options, started, len(candidates.pools))
-    if past_time_limit():  # its last step ran past the limit: no time for a week
         return _out_of_time_building(instance, options, started, len(candidates.pools))
     tm.keep_attendances(options.keep_clients)
     # The per-client bound runs beside the greedy week: that is Python and holds one core,
