@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .errors import InputError
+from .escaping import escape_csv_cell, escape_markdown
 from .options import ModelSettings
 
 FIELDS_NOTE = {
@@ -338,7 +339,10 @@ def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
     writer.writerow(header)
     for row in rows:
         writer.writerow(
-            ["" if v is None else (f"{v:.4f}" if isinstance(v, float) else v) for v in row]
+            [
+                "" if v is None else (f"{v:.4f}" if isinstance(v, float) else escape_csv_cell(v))
+                for v in row
+            ]
         )
     return buffer.getvalue()
 
@@ -416,7 +420,8 @@ def markdown_table(records: list[RunRecord], command: str) -> str:
         ratio = f"{row['vs_greedy']:.2f}×" if row["vs_greedy"] is not None else "-"
         penalty = _fmt(round(row["penalty"])) if row["penalty"] is not None else "-"
         lines.append(
-            f"| {row['instance']} | {row['clients']} | {row['method']} | "
+            f"| {escape_markdown(row['instance'])} | {row['clients']} | "
+            f"{escape_markdown(row['method'])} | "
             f"{row['valid']}/{row['runs']} | {penalty} | {_fmt(row['best'])} | "
             f"{_fmt(row['bound'])} | {gap} | {_fmt(row['first_s'], '.1f')} | "
             f"{row['wall_s']:.1f} | {row['peak_mb']:.0f} | {_fmt(row['variables'])} | "

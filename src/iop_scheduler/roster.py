@@ -35,6 +35,7 @@ from .domain import (
     Weights,
 )
 from .errors import InputError
+from .escaping import escape_csv_cell, unescape_csv_cell
 from .io import read_text, write_text_atomic
 from .times import WEEK_DAYS, Day, format_hhmm, parse_hhmm
 
@@ -343,7 +344,8 @@ def _read_table(path: Path) -> _Table:
     rows = []
     long_rows: set[int] = set()
     for number, record in enumerate(records[1:], start=2):
-        cells = [cell.strip() for cell in record]
+        # The "'" `write_roster` puts in front of a cell that starts like a formula goes.
+        cells = [unescape_csv_cell(cell.strip()) for cell in record]
         if not any(cells) or cells[0].startswith("#"):
             continue  # blank rows and comment rows
         if len(cells) > len(header) and any(cells[len(header) :]):
@@ -624,11 +626,17 @@ def roster_tables(instance: Instance) -> dict[str, list[list[str]]]:
 
 
 def write_roster(instance: Instance, folder: str | os.PathLike[str]) -> list[Path]:
-    """Write an instance as a roster folder (each file atomically); return the paths."""
+    """Write an instance as a roster folder (each file atomically); return the paths.
+
+    A cell that starts like a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return: only names, ids and other text can, every number written is at least 0) gets
+    a ``'`` in front, so that a spreadsheet shows it as text; `read_roster` takes it off.
+    """
     written = []
     for name, rows in roster_tables(instance).items():
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows([escape_csv_cell(cell) for cell in row] for row in rows)
         path = Path(folder) / name
         write_text_atomic(path, buffer.getvalue())
         written.append(path)

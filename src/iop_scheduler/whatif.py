@@ -36,6 +36,7 @@ from typing import Any
 from .changes import Scenario, Scenarios, apply_scenario, as_scenario
 from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
+from .escaping import escape_csv_cell
 from .interrupt import ctrl_c_ends_the_run, stopped_early
 from .io import as_instance, write_bytes_atomic, write_text_atomic
 from .result import TERM_NAMES, PenaltyTerm, Status
@@ -574,6 +575,8 @@ def _csv_cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.1f}"
+    if isinstance(value, str):
+        return escape_csv_cell(value)  # a scenario's name: no formula to a spreadsheet
     return str(value)
 
 

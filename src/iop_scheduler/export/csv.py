@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
+from ..escaping import escape_csv_cell, unescape_csv_cell
 from ..io import read_text, write_bytes_atomic
 from .common import (
     ATTENDANCE_COLUMNS,
@@ -24,11 +25,15 @@ ATTENDANCES_FILE = "attendances.csv"
 
 
 def table_text(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
-    """CSV text (header, then one line per row; Excel-friendly ``\\r\\n`` line ends)."""
+    """CSV text (header, then one line per row; Excel-friendly ``\\r\\n`` line ends).
+
+    Text that starts like a formula (a name such as ``=HYPERLINK(...)``) is written with a
+    ``'`` in front (`escape_csv_cell`); numbers are written as they are.
+    """
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns))
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: escape_csv_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 
@@ -56,11 +61,15 @@ def export_csv(
 
 
 def read_sessions_csv(path: str | os.PathLike[str]) -> list[ScheduledSession]:
-    """Read ``sessions.csv`` back into sessions (the inverse of the export, ids kept)."""
+    """Read ``sessions.csv`` back into sessions (the inverse of the export, ids kept).
+
+    The ``'`` the export puts in front of a cell that starts like a formula is taken off.
+    """
     name = str(path)
     text = read_text(path, encoding="utf-8-sig")
     sessions = []
-    for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+    for number, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        row = {k: unescape_csv_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
         try:
             sessions.append(
                 ScheduledSession.model_validate(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import Instance, Timetable
+from ..escaping import looks_like_formula
 from ..io import write_bytes_atomic
 from ..times import WEEK_DAYS, format_hhmm
 from .common import (
@@ -117,11 +118,16 @@ def _keep_text(sheet: Any) -> None:
     """Store every string as text: a name such as ``=HYPERLINK(...)`` must not become a formula.
 
     openpyxl takes any string starting with "=" for a formula; no cell of the workbook is one.
+    Text that starts like a formula (`looks_like_formula`) also gets Excel's quote prefix,
+    so that it stays text when someone edits the cell; its value is kept as it is.
     """
     for row in sheet.iter_rows():
         for cell in row:
-            if isinstance(cell.value, str) and cell.data_type != "s":
-                cell.data_type = "s"
+            if isinstance(cell.value, str):
+                if cell.data_type != "s":
+                    cell.data_type = "s"
+                if looks_like_formula(cell.value):
+                    cell.quotePrefix = True
 
 
 def _fit_columns(sheet: Any, widest: int = 50) -> None:

@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..domain import Availability, Instance, ScheduledSession, Timetable
+from ..escaping import escape_markdown
 from ..result import TERM_NAMES, PenaltyTerm, total_penalty
 from ..times import format_hhmm
 from ..validator import score, validate
@@ -826,14 +827,15 @@ def render_table(report: Compliance) -> str:
 
 
 def _md(cell: str) -> str:
-    return cell.replace("|", "\\|") or " "
+    """A table cell: names and ids are user text, escaped (`escape_markdown`)."""
+    return escape_markdown(cell) or " "
 
 
 def render_markdown(report: Compliance) -> str:
     """The report as Markdown: one heading and one table per section."""
     lines = ["# Compliance and KPI report", ""]
     for section in sections(report):
-        lines += [f"## {section.title}", ""]
+        lines += [f"## {escape_markdown(section.title)}", ""]
         if section.rows:
             columns = section.columns if any(section.columns) else ["item", "value"]
             lines.append("| " + " | ".join(_md(c) for c in columns) + " |")
@@ -846,7 +848,8 @@ def render_markdown(report: Compliance) -> str:
                 lines.append("| " + " | ".join(_md(c) for c in row) + " |")
             lines.append("")
         for note in section.notes:
-            lines.append(f"- {note.strip()}" if note.startswith("  ") else note)
+            text = escape_markdown(note.strip())
+            lines.append(f"- {text}" if note.startswith("  ") else text)
         if section.notes:
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
