@@ -56,17 +56,20 @@ def diagnose(
     """Every common reason this week is infeasible (empty: none found, not proof of feasibility).
 
     With ``allow_shortfalls`` only what shortfalls cannot absorb is reported: bookings that
-    conflict (every week minimum may fall short, but fixed sessions must still run).
+    conflict or alone exceed their leader's hours (every week minimum may fall short, but
+    fixed sessions must still run, within the clinicians' hours).
     """
     cands = candidates or build_candidates(instance)
+    booked = _booked(instance)
     findings: list[Finding] = list(_fixed_conflicts(instance))
+    findings += _booked_hours(instance, booked)
     if allow_shortfalls:
         return findings
     findings += _rule_contradictions(instance)
     findings += _client_reach(instance, cands)
     findings += _required_types(instance, cands)
     findings += _client_disciplines(instance, cands)
-    findings += _caseloads(instance)
+    findings += _caseloads(instance, booked)
     findings += _program_days(instance, cands)
     findings += _group_seats(instance, cands)
     if not any(f.rule == "group_seats" for f in findings):
@@ -488,59 +491,185 @@ def _client_disciplines(inst: Instance, cands: Candidates) -> Iterator[Finding]:
             )
 
 
-def _caseloads(inst: Instance) -> Iterator[Finding]:
-    """Assigned clinicians whose caseload alone exceeds their hours or availability.
+@dataclass
+class _Booked:
+    """One clinician's fixed sessions: each day's booked time, and which sessions."""
 
-    Only individual sessions count: clients assigned to one clinician may share a group.
-    """
-    owed: dict[str, int] = defaultdict(int)
-    who: dict[str, list[str]] = defaultdict(list)
-    for client in inst.clients:
-        for type_id, clin_id in client.assigned_clinicians.items():
-            count = client.requires.get(type_id, 0)
-            if count > 0 and inst.type_by_id[type_id].kind == "individual":
-                owed[clin_id] += count * inst.type_by_id[type_id].duration_minutes
-                who[clin_id].append(client.id)
-    for clin_id, minutes in sorted(owed.items()):
-        clin = inst.clinician_by_id[clin_id]
-        by_day = {
-            day: sum(
-                end - start
-                for start, end in free_windows(clin.availability, day, inst.open, inst.close)
-            )
-            for day in inst.days
-        }
-        available = sum(by_day.values())
-        day_cap = clin.max_hours_per_day
-        # The daily maximum caps each day they are available: say so when it is what binds.
-        per_day = (
-            available
-            if day_cap is None
-            else sum(min(m, hours_to_minutes_floor(day_cap)) for m in by_day.values())
+    spans: dict[Day, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    indices: dict[Day, list[int]] = field(default_factory=lambda: defaultdict(list))
+    #: (client, type) -> booked sessions of that individual type the client is listed in.
+    listed: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+
+    def minutes(self, day: Day) -> int:
+        """Booked minutes on a day (overlapping bookings counted once)."""
+        return sum(e - s for s, e in merge_intervals(self.spans.get(day, [])))
+
+    def minutes_within(self, day: Day, windows: Sequence[tuple[int, int]]) -> int:
+        """Booked minutes on a day that fall inside ``windows`` (merged, disjoint)."""
+        return sum(
+            max(0, min(e, b) - max(s, a))
+            for s, e in merge_intervals(self.spans.get(day, []))
+            for a, b in windows
         )
-        bound = clin.max_hours_per_week
-        limit = per_day if bound is None else min(per_day, hours_to_minutes_floor(bound))
-        if minutes > limit:
-            days_on = sum(1 for m in by_day.values() if m > 0)
-            if bound is not None and hours_to_minutes_floor(bound) <= per_day:
-                why = f"works at most {bound:g} h a week"
-            elif per_day < available:
-                why = (
-                    f"works at most {day_cap:g} h a day on the {days_on} day(s) they are "
-                    f"available ({_hours(per_day)} a week)"
-                )
-            else:
-                why = f"is available only {_hours(available)} in program hours"
+
+    @property
+    def week(self) -> int:
+        """Booked minutes in the week."""
+        return sum(self.minutes(day) for day in self.spans)
+
+    def label(self, days: Sequence[Day] | None = None) -> str:
+        """``fixed session 3`` / ``fixed sessions 0, 4``: the bookings of these days."""
+        chosen = sorted(i for d in (self.spans if days is None else days) for i in self.indices[d])
+        return f"fixed session{'s' if len(chosen) > 1 else ''} {', '.join(map(str, chosen))}"
+
+
+def _booked(inst: Instance) -> dict[str, _Booked]:
+    """Per clinician, the fixed sessions they lead: they must run, so they use their hours."""
+    booked: dict[str, _Booked] = defaultdict(_Booked)
+    for index, session in enumerate(inst.fixed_sessions):
+        stype = inst.type_by_id[session.type]
+        entry = booked[session.clinician]
+        entry.spans[session.day].append((session.start, session.start + stype.duration_minutes))
+        entry.indices[session.day].append(index)
+        if stype.kind == "individual":
+            for c in session.clients:
+                entry.listed[(c, stype.id)] += 1
+    return booked
+
+
+def _booked_hours(inst: Instance, booked: dict[str, _Booked]) -> Iterator[Finding]:
+    """Clinicians whose booked sessions alone exceed their daily or weekly hours.
+
+    Fixed sessions must run even when shortfalls are allowed, so this holds in both modes.
+    """
+    for clin_id, entry in sorted(booked.items()):
+        clin = inst.clinician_by_id[clin_id]
+        if clin.max_hours_per_day is not None:
+            most = hours_to_minutes_floor(clin.max_hours_per_day)
+            for day in inst.days:
+                if entry.minutes(day) > most:
+                    yield Finding(
+                        "clinician_hours",
+                        (
+                            f"clinician {clin_id}'s booked sessions on {DAY_NAMES[day]} "
+                            f"({entry.label([day])}) take {_hours(entry.minutes(day))}, but "
+                            f"{clin_id} works at most {clin.max_hours_per_day:g} h a day"
+                        ),
+                        clinicians=(clin_id,),
+                        days=(day,),
+                    )
+        if clin.max_hours_per_week is not None and entry.week > hours_to_minutes_floor(
+            clin.max_hours_per_week
+        ):
             yield Finding(
                 "clinician_hours",
                 (
-                    f"clinician {clin_id} is the assigned clinician of {len(who[clin_id])} clients "
-                    f"({', '.join(who[clin_id][:10])}) whose required sessions with them "
-                    f"alone take {_hours(minutes)}, but {clin_id} {why}"
+                    f"clinician {clin_id}'s booked sessions ({entry.label()}) take "
+                    f"{_hours(entry.week)}, but {clin_id} works at most "
+                    f"{clin.max_hours_per_week:g} h a week"
                 ),
-                clients=tuple(who[clin_id]),
                 clinicians=(clin_id,),
             )
+
+
+def _booked_too_long(inst: Instance, clin_id: str, entry: _Booked) -> bool:
+    """Whether `_booked_hours` reports this clinician (then the caseload adds nothing)."""
+    clin = inst.clinician_by_id[clin_id]
+    day_cap, week_cap = clin.max_hours_per_day, clin.max_hours_per_week
+    return (
+        day_cap is not None
+        and any(entry.minutes(d) > hours_to_minutes_floor(day_cap) for d in inst.days)
+    ) or (week_cap is not None and entry.week > hours_to_minutes_floor(week_cap))
+
+
+def _caseloads(inst: Instance, booked: dict[str, _Booked]) -> Iterator[Finding]:
+    """Assigned clinicians whose caseload, with what they are booked for, exceeds their hours.
+
+    Only individual sessions count from the caseload: clients assigned to one clinician may
+    share a group. The clinician's fixed sessions must run too, and no clinician leads two
+    sessions at once, so they take their minutes out of the week, out of their day's hours
+    and out of their availability. A booked individual session of a client with their
+    assigned clinician is one of the sessions the client requires: it counts once.
+    """
+    owed: dict[str, int] = defaultdict(int)
+    who: dict[str, list[str]] = defaultdict(list)
+    none = _Booked()
+    for client in inst.clients:
+        for type_id, clin_id in client.assigned_clinicians.items():
+            count = client.requires.get(type_id, 0)
+            stype = inst.type_by_id[type_id]
+            if stype.kind != "individual":
+                continue
+            # Sessions already booked with this clinician for this client count toward it.
+            left = count - booked.get(clin_id, none).listed.get((client.id, type_id), 0)
+            if left > 0:
+                owed[clin_id] += left * stype.duration_minutes
+                who[clin_id].append(client.id)
+    for clin_id, minutes in sorted(owed.items()):
+        clin = inst.clinician_by_id[clin_id]
+        entry = booked.get(clin_id, none)
+        if _booked_too_long(inst, clin_id, entry):
+            continue  # the bookings alone are reported
+        windows = {
+            day: free_windows(clin.availability, day, inst.open, inst.close) for day in inst.days
+        }
+        by_day = {day: sum(end - start for start, end in windows[day]) for day in inst.days}
+        available = sum(by_day.values())
+        # Around the bookings: the available time they leave, and each day's hours left.
+        free = {day: by_day[day] - entry.minutes_within(day, windows[day]) for day in inst.days}
+        free_total = sum(free.values())
+        day_cap = clin.max_hours_per_day
+        per_day_cap = (
+            None
+            if day_cap is None
+            else sum(min(m, hours_to_minutes_floor(day_cap)) for m in by_day.values())
+        )
+        # The daily maximum caps each day they are available: say so when it is what binds.
+        per_day = (
+            free_total
+            if day_cap is None
+            else sum(
+                max(0, min(free[d], hours_to_minutes_floor(day_cap) - entry.minutes(d)))
+                for d in inst.days
+            )
+        )
+        bound = clin.max_hours_per_week
+        week_left = None if bound is None else hours_to_minutes_floor(bound) - entry.week
+        limit = per_day if week_left is None else min(per_day, week_left)
+        if minutes <= limit:
+            continue
+        days_on = sum(1 for m in by_day.values() if m > 0)
+        if bound is not None and week_left is not None and week_left <= per_day:
+            why = f"works at most {bound:g} h a week"
+        elif day_cap is not None and per_day_cap is not None and per_day < free_total:
+            why = (
+                f"works at most {day_cap:g} h a day on the {days_on} day(s) they are "
+                f"available ({_hours(per_day_cap)} a week)"
+            )
+            if entry.week:
+                why += f", which leaves {_hours(per_day)} around the bookings"
+        else:
+            why = f"is available only {_hours(available)} in program hours"
+            if entry.week:
+                why += f", {_hours(free_total)} of it outside the bookings"
+        names = who[clin_id]
+        clients = (
+            f"{len(names)} client{'s' if len(names) > 1 else ''} ({', '.join(names[:10])}"
+            f"{'...' if len(names) > 10 else ''})"
+        )
+        if entry.week:
+            text = (
+                f"clinician {clin_id} leads {_hours(entry.week)} of booked sessions "
+                f"({entry.label()}) and is the assigned clinician of {clients} whose required "
+                f"sessions with them need another {_hours(minutes)} "
+                f"({_hours(entry.week + minutes)} in all), but {clin_id} {why}"
+            )
+        else:
+            text = (
+                f"clinician {clin_id} is the assigned clinician of {clients} whose required "
+                f"sessions with them alone take {_hours(minutes)}, but {clin_id} {why}"
+            )
+        yield Finding("clinician_hours", text, clients=tuple(who[clin_id]), clinicians=(clin_id,))
 
 
 def _forced_days(inst: Instance, cands: Candidates) -> dict[Day, list[str]]:
@@ -704,9 +833,7 @@ def _weekly_group_seats(inst: Instance, cands: Candidates) -> Iterator[Finding]:
         sessions = 0
         for day in inst.days:
             for a, b in free_windows(room.availability, day, inst.open, inst.close):
-                sessions += sum(
-                    max(0, min(b, e) - max(a, s)) // shortest for s, e in wanted[day]
-                )
+                sessions += sum(max(0, min(b, e) - max(a, s)) // shortest for s, e in wanted[day])
         if sessions:
             supply += sessions * seats
             held.append(f"{room.id}: {sessions} sessions of {seats} seats")
