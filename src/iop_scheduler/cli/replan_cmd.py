@@ -30,7 +30,7 @@ from .common import ProgressPrinter, handles_input_errors, output_format_option,
     "change_file",
     required=True,
     type=click.Path(dir_okay=False),
-    help="What happened since it was published (iop-changes/1).",
+    help="What happened since it was published (iop-changes/1; every kind in docs/changes.md).",
 )
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), help="Write the new timetable to this file."
@@ -75,7 +75,8 @@ def replan_command(
     \b
     Example:
       iop-scheduler replan instances/small.json --previous week.json \\
-          --change callout.json -o week2.json --new-instance small2.json
+          --change instances/changes/small-callout.json -o week2.json \\
+          --new-instance small2.json
       iop-scheduler validate small2.json week2.json
     """
     week = load_instance(instance)

@@ -1,0 +1,34 @@
+"""The change files shipped in instances/changes/ load and apply to the small sample."""
+
+from pathlib import Path
+
+import pytest
+
+from iop_scheduler.changes import apply_changes, load_changes
+from iop_scheduler.io import load_instance
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", ["small-callout.json", "small-admission.json"])
+def test_shipped_change_files_apply_to_the_small_sample(name: str) -> None:
+    week = load_instance(str(ROOT / "instances" / "small.json"))
+    changes = load_changes(str(ROOT / "instances" / "changes" / name))
+    after = apply_changes(week, changes.changes)
+    assert after != week
+
+
+def test_the_call_out_frees_sw1_on_monday() -> None:
+    week = load_instance(str(ROOT / "instances" / "small.json"))
+    changes = load_changes(str(ROOT / "instances" / "changes" / "small-callout.json"))
+    after = apply_changes(week, changes.changes)
+    assert not after.clinician_by_id["sw1"].availability.get("mon")
+    assert week.clinician_by_id["sw1"].availability.get("mon")
+
+
+def test_the_admission_swaps_c12_for_c26() -> None:
+    week = load_instance(str(ROOT / "instances" / "small.json"))
+    changes = load_changes(str(ROOT / "instances" / "changes" / "small-admission.json"))
+    after = apply_changes(week, changes.changes)
+    ids = {c.id for c in after.clients}
+    assert "c26" in ids and "c12" not in ids and len(ids) == len(week.clients)
