@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..domain import Instance, ScheduledSession, Timetable
+from ..export.common import TELEHEALTH
 from ..result import TERM_NAMES, PenaltyTerm, Result
 from ..times import DAY_NAMES, format_hhmm, format_minutes, monday_of
 
 #: Above this many rooms in use on a day, the day is printed as a list instead of a grid.
 MAX_GRID_COLUMNS = 6
+#: How to read a grid cell such as ``process/cl2 6 -10:00``.
+GRID_LEGEND = "A cell is type/leader, number of clients, -end time; a column is a room."
 
 
 def _thousands(value: int | None) -> str:
@@ -111,6 +114,7 @@ def week_grid(instance: Instance, timetable: Timetable) -> list[str]:
     for session in timetable.sessions:
         by_day[session.day].append(session)
     lines: list[str] = []
+    gridded = False
     for day in instance.days:
         sessions = sorted(by_day.get(day, []), key=lambda s: (s.start, s.room or "", s.id))
         if not sessions:
@@ -121,12 +125,15 @@ def week_grid(instance: Instance, timetable: Timetable) -> list[str]:
             f"{DAY_NAMES[day]}: {len(sessions)} sessions, {format_minutes(minutes)} of staff "
             f"time, {attendances} attendances"
         )
-        rooms = sorted({s.room or "(no room)" for s in sessions})
+        rooms = sorted({s.room or TELEHEALTH for s in sessions})
         if len(rooms) <= MAX_GRID_COLUMNS:
             lines += _grid(instance, sessions, rooms)
+            gridded = True
         else:
             lines += _list(instance, sessions)
         lines.append("")
+    if gridded:  # the cells are terse: say once how to read them
+        lines[:0] = [GRID_LEGEND, ""]
     return lines[:-1] if lines else lines
 
 
@@ -138,7 +145,7 @@ def _cell(instance: Instance, s: ScheduledSession) -> str:
 def _grid(instance: Instance, sessions: list[ScheduledSession], rooms: list[str]) -> list[str]:
     cells: dict[tuple[int, str], list[str]] = defaultdict(list)
     for s in sessions:
-        cells[(s.start, s.room or "(no room)")].append(
+        cells[(s.start, s.room or TELEHEALTH)].append(
             f"{_cell(instance, s)} -{format_hhmm(s.end)}"
         )
     width = max([len(r) for r in rooms] + [len(c) for v in cells.values() for c in v]) + 2
@@ -162,6 +169,7 @@ def _list(instance: Instance, sessions: list[ScheduledSession]) -> list[str]:
         title = instance.type_by_id[s.type].title
         lines.append(
             f"  {format_hhmm(s.start)}-{format_hhmm(s.end)}  {title:<26} "
-            f"{s.room or '(no room)':<8} {s.clinician or '-':<8} {len(s.clients):>3} clients"
+            f"{s.room or TELEHEALTH:<10} {s.clinician or '-':<8} {len(s.clients):>3} "
+            f"{'client' if len(s.clients) == 1 else 'clients'}"
         )
     return lines
