@@ -67,3 +67,14 @@ def test_bound_beside_greedy_reports_both():
     out = run("bound_beside_greedy.py", str(ROOT / "instances" / "tiny.json"), "--share", "5",
               "--no-give-up")  # fmt: skip
     assert "greedy week: feasible" in out and "complete" in out
+
+
+def test_client_rows_trial_never_cuts_off_a_week():
+    out = run("client_rows.py", str(ROOT / "instances" / "tiny.json"), "--rows",
+              "--time-limit", "8")  # fmt: skip
+    least = float(out.splitlines()[0].split()[2].replace(",", ""))
+    last = out.splitlines()[-1]
+    assert "rows stated" in out and ("FEASIBLE" in last or "OPTIMAL" in last)
+    penalty = float(last.split("penalty ")[1].split()[0].replace(",", ""))
+    # Every row is valid: the week found still costs at least the per-client sum.
+    assert penalty >= least
