@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -212,10 +212,7 @@ def write_atomic(
     try:
         with os.fdopen(fd, "wb") as handle:
             writer(handle)
-        # mkstemp creates 0600 files; give the result the usual permissions (umask applies).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
+        os.chmod(tmp_name, _new_file_mode())
         if not replace:  # only checking that the folder takes a file
             if target.is_dir():
                 raise IsADirectoryError(21, "a folder stands where the file should be")
@@ -227,6 +224,78 @@ def write_atomic(
         if isinstance(err, OSError):  # e.g. the target is a folder, or the disk is full
             raise InputError(f"cannot write: {err.strerror}", file=str(path)) from None
         raise
+
+
+def _new_file_mode() -> int:
+    """The permissions of a new file under the umask: mkstemp's files are 0600 otherwise."""
+    umask = os.umask(0)  # the only way to read the umask is to set it
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_files_atomic(folder: str | os.PathLike[str], files: Mapping[str, bytes]) -> list[Path]:
+    """Write several files into ``folder`` as one output; return their paths, in order.
+
+    The folder output of the exports, charts and roster. Each file's bytes are first written
+    to a temporary file beside its target: this checks every target (no folder stands in its
+    way, the folder exists or can be made, takes files and has room for them) before any
+    file is replaced. Only when all of them are written are they renamed into place, in
+    order. An error up to that point removes the temporary files, and the folders this call
+    made, and raises `InputError` naming the target: the folder is left as it was.
+
+    POSIX cannot rename several files at once. Should a rename itself fail (something put a
+    folder in the way in the meantime), the files renamed before it hold the new content and
+    the others the old, the error says how many were replaced, and no file is ever partly
+    written. Files in ``folder`` that are not in ``files`` are left alone.
+    """
+    root = Path(folder)
+    targets = [root / name for name in files]
+    made = [p for p in (root, *root.parents) if not p.exists()]  # the folders to make
+    staged: list[str] = []
+    current = root
+    mode = _new_file_mode()
+    try:
+        for target, data in zip(targets, files.values(), strict=True):
+            current = target
+            if target.is_dir():
+                raise IsADirectoryError(21, "a folder stands where the file should be")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            staged.append(tmp_name)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp_name, mode)
+    except BaseException as err:
+        for name in staged:
+            Path(name).unlink(missing_ok=True)
+        for path in made:  # deepest first; only if still empty
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        if isinstance(err, (FileExistsError, NotADirectoryError)):
+            message = "cannot write: a file stands where a folder should be"
+            raise InputError(message, file=str(current)) from None
+        if isinstance(err, OSError):
+            raise InputError(f"cannot write: {err.strerror}", file=str(current)) from None
+        raise
+    done = 0
+    try:
+        for tmp_name, target in zip(staged, targets, strict=True):
+            current = target
+            os.replace(tmp_name, target)
+            done += 1
+    except BaseException as err:
+        for name in staged[done:]:
+            Path(name).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise InputError(
+                f"cannot write: {err.strerror} ({done} of {len(targets)} files were replaced "
+                "before it)",
+                file=str(current),
+            ) from None
+        raise
+    return targets
 
 
 def dump_timetable(timetable: Timetable) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from .domain import (
 )
 from .errors import InputError
 from .escaping import escape_csv_cell, unescape_csv_cell
-from .io import read_text, write_text_atomic
+from .io import read_text, write_files_atomic
 from .times import WEEK_DAYS, Day, format_hhmm, parse_hhmm
 
 PROGRAM_FILE = "program.csv"
@@ -617,27 +617,31 @@ def roster_tables(instance: Instance) -> dict[str, list[list[str]]]:
          "" if c.preferred_window is None else _format_windows([c.preferred_window])]
         for c in instance.clients
     ]  # fmt: skip
-    if instance.fixed_sessions:
-        tables["fixed_sessions.csv"] = [list(SHEETS[4].columns)] + [
-            [f.type, f.day, format_hhmm(f.start), f.clinician, f.room or "", joined(f.clients)]
-            for f in instance.fixed_sessions
-        ]
+    # Always written, a header alone when nothing is booked: an export into the folder of
+    # an earlier one must not leave that one's bookings to be imported again.
+    tables["fixed_sessions.csv"] = [list(SHEETS[4].columns)] + [
+        [f.type, f.day, format_hhmm(f.start), f.clinician, f.room or "", joined(f.clients)]
+        for f in instance.fixed_sessions
+    ]
     return tables
 
 
 def write_roster(instance: Instance, folder: str | os.PathLike[str]) -> list[Path]:
-    """Write an instance as a roster folder (each file atomically); return the paths.
+    """Write an instance as a roster folder; return the paths.
+
+    Every roster file is written, ``fixed_sessions.csv`` too (its header alone when no
+    session is booked), so that writing into the folder of an earlier roster replaces all
+    of it. All files are built, and every target checked, before the first is replaced
+    (`write_files_atomic`): an error leaves the folder as it was.
 
     A cell that starts like a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage
     return: only names, ids and other text can, every number written is at least 0) gets
     a ``'`` in front, so that a spreadsheet shows it as text; `read_roster` takes it off.
     """
-    written = []
+    files = {}
     for name, rows in roster_tables(instance).items():
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerows([escape_csv_cell(cell) for cell in row] for row in rows)
-        path = Path(folder) / name
-        write_text_atomic(path, buffer.getvalue())
-        written.append(path)
-    return written
+        files[name] = buffer.getvalue().encode("utf-8")
+    return write_files_atomic(folder, files)

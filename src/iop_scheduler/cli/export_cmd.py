@@ -134,6 +134,8 @@ def export_command(
         click.echo(f"Wrote {len(result.written)} calendars to {target}")
         if result.empty:
             click.echo(f"note: no sessions, so no calendar for {', '.join(result.empty)}", err=True)
+        if result.stale:
+            click.echo(result.stale_note, err=True)
     else:
         export_html(week, table, target, dates)
         click.echo(f"Wrote {target}")

@@ -26,9 +26,11 @@ def export_roster_command(instance: str, output: str | None) -> None:
 
     Open the files in a spreadsheet, edit them and read them back with
     `iop-scheduler import-csv FOLDER`: the same instance comes back. The files are
-    program.csv, session_types.csv, clinicians.csv, rooms.csv, clients.csv and, when
-    sessions are booked, fixed_sessions.csv (docs/roster-csv.md).
-    Exit status: 0 written, 2 bad input.
+    program.csv, session_types.csv, clinicians.csv, rooms.csv, clients.csv and
+    fixed_sessions.csv (its header alone when no session is booked), all written each
+    time, so a roster exported over an earlier one replaces it; other files are left
+    alone. All are built and checked before the first is written, so an error leaves the
+    folder as it was (docs/roster-csv.md). Exit status: 0 written, 2 bad input.
 
     \b
     Examples:

@@ -11,7 +11,7 @@ from typing import Any
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
 from ..escaping import escape_csv_cell, unescape_csv_cell
-from ..io import read_text, write_bytes_atomic
+from ..io import read_text, write_files_atomic
 from .common import (
     ATTENDANCE_COLUMNS,
     SESSION_COLUMNS,
@@ -42,22 +42,19 @@ def export_csv(
 ) -> list[Path]:
     """Write ``sessions.csv`` and ``attendances.csv`` into ``folder``; return their paths.
 
-    Both texts are built before either file is written, and each file is replaced
-    atomically, so an error leaves the folder as it was.
+    Both are built, and both targets checked, before either is replaced (`write_files_atomic`),
+    so an error leaves the folder as it was.
     """
-    texts = {
+    # With a byte-order mark Excel reads the file as UTF-8 (José, not JosÃ©).
+    files = {
         SESSIONS_FILE: table_text(SESSION_COLUMNS, session_rows(instance, timetable, week)),
         ATTENDANCES_FILE: table_text(
             ATTENDANCE_COLUMNS, attendance_rows(instance, timetable, week)
         ),
     }
-    target = Path(folder)
-    written = []
-    for name, text in texts.items():
-        # With a byte-order mark Excel reads the file as UTF-8 (José, not JosÃ©).
-        write_bytes_atomic(target / name, text.encode("utf-8-sig"))
-        written.append(target / name)
-    return written
+    return write_files_atomic(
+        folder, {name: text.encode("utf-8-sig") for name, text in files.items()}
+    )
 
 
 def read_sessions_csv(path: str | os.PathLike[str]) -> list[ScheduledSession]:

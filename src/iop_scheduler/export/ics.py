@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
-from ..io import write_bytes_atomic
+from ..io import write_files_atomic
 from .common import (
     WeekDates,
     clinician_name,
@@ -25,14 +26,46 @@ from .common import (
 )
 
 PRODID = f"-//iop-scheduler//iop-scheduler {__version__}//EN"
+#: The name of every calendar file `export_ics` writes: ``<kind>-<safe_filename(id)>.ics``.
+CALENDAR_FILE = re.compile(r"(?:clinician|client|room)-[A-Za-z0-9._-]+\.ics")
 
 
 @dataclass
 class IcsExport:
-    """What `export_ics` wrote, and whose calendar it left out because it was empty."""
+    """What `export_ics` wrote, whose calendar it left out, and what else is in the folder.
+
+    ``empty``: the ``kind id`` of each clinician, client and room without a session, so
+    without a calendar. ``stale``: calendar files in the folder, named as this export names
+    them, that it did not write (left from an earlier export: a client gone, a room now
+    empty); they are left as they were, never deleted.
+    """
 
     written: list[Path] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)
+
+    @property
+    def stale_note(self) -> str:
+        """A line for stderr naming the `stale` calendars, else an empty string."""
+        if not self.stale:
+            return ""
+        folder = self.stale[0].parent
+        many = len(self.stale) != 1
+        return (
+            f"note: {folder} also holds {len(self.stale)} calendar file{'s' if many else ''} "
+            f"this export did not write, left as {'they were' if many else 'it was'}: "
+            f"{', '.join(p.name for p in self.stale)}"
+        )
+
+
+def stale_calendars(folder: str | os.PathLike[str], written: list[Path]) -> list[Path]:
+    """The files in ``folder`` named like the export's calendars but not in ``written``."""
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    mine = {p.name for p in written}
+    found = [p for p in root.iterdir() if CALENDAR_FILE.fullmatch(p.name) and p.is_file()]
+    return sorted(p for p in found if p.name not in mine)
 
 
 def parse_timezone(name: str | None) -> dt.tzinfo | None:
@@ -85,7 +118,10 @@ def export_ics(
     Times are floating local times unless ``timezone`` (an IANA name) is given; then they
     carry that TZID and each file holds the matching VTIMEZONE. A clinician, client or room
     with no session this week gets no file (RFC 5545 wants at least one event); their
-    ``kind id`` is listed in `IcsExport.empty`. Every file is built before any is written.
+    ``kind id`` is listed in `IcsExport.empty`. Every file is built, and every target
+    checked, before any is replaced (`write_files_atomic`): an error leaves the folder as it
+    was. Calendar files of the folder that this export did not write are listed in
+    `IcsExport.stale`, and left alone.
     """
     icalendar = require_extra("icalendar", "the iCalendar export")
     tz = parse_timezone(timezone)
@@ -113,10 +149,8 @@ def export_ics(
         while f"{name}.ics" in files:
             name += "_"
         files[f"{name}.ics"] = cal.to_ical()
-    target = Path(folder)
-    for file_name, data in files.items():
-        write_bytes_atomic(target / file_name, data)
-        result.written.append(target / file_name)
+    result.written = write_files_atomic(folder, files)
+    result.stale = stale_calendars(folder, result.written)
     return result
 
 

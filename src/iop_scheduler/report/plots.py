@@ -25,7 +25,7 @@ from ..export.common import (
     text_colour,
     type_colours,
 )
-from ..io import write_bytes_atomic
+from ..io import write_files_atomic
 from ..times import DAY_NAMES, format_hhmm
 
 WEEK_GRID_FILE = "week_grid.png"
@@ -77,12 +77,11 @@ def _rows(
     return rows, lanes
 
 
-def _save(figure: Figure, path: Path) -> Path:
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     FigureCanvasAgg(figure)
     figure.savefig(buffer, format="png", dpi=DPI)
-    write_bytes_atomic(path, buffer.getvalue())
-    return path
+    return buffer.getvalue()
 
 
 def week_grid_figure(instance: Instance, timetable: Timetable) -> Figure:
@@ -212,9 +211,13 @@ def clinician_load_figure(instance: Instance, timetable: Timetable) -> Figure:
 def write_plots(
     instance: Instance, timetable: Timetable, folder: str | os.PathLike[str]
 ) -> list[Path]:
-    """Write ``week_grid.png`` and ``clinician_load.png`` into ``folder``; return their paths."""
-    target = Path(folder)
-    return [
-        _save(week_grid_figure(instance, timetable), target / WEEK_GRID_FILE),
-        _save(clinician_load_figure(instance, timetable), target / CLINICIAN_LOAD_FILE),
-    ]
+    """Write ``week_grid.png`` and ``clinician_load.png`` into ``folder``; return their paths.
+
+    Both are drawn, and both targets checked, before either is replaced
+    (`write_files_atomic`), so an error leaves the folder as it was.
+    """
+    files = {
+        WEEK_GRID_FILE: _png(week_grid_figure(instance, timetable)),
+        CLINICIAN_LOAD_FILE: _png(clinician_load_figure(instance, timetable)),
+    }
+    return write_files_atomic(folder, files)
