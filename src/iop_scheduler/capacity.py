@@ -6,7 +6,8 @@ plus one) and solves in shortfall mode. N is *served* when the timetable lists n
 shortfall; a solve that ends without a timetable (``unknown``) counts as not served, and
 the report says so, since a longer time limit might have found one.
 
-The search doubles N (1, 2, 4, ...) until a week is not served, then halves the gap
+The search solves the week as it is (N = 0), then doubles N (1, 2, 4, ..., with
+``max_added`` as the last step) until a week is not served, then halves the gap
 between the last served and the first unserved N. It assumes monotonicity: if N clients
 cannot be served, neither can N + 1. That holds for the staff and room hours the clients
 compete for, but not always: a group whose ``min_size`` no client reached may open once
@@ -17,7 +18,9 @@ At the first unserved N, each resource is relaxed once: one more clinician of ea
 discipline (a copy of the clinician of that discipline with the most spare time) and one
 more room of each kind (a copy of the room with the most spare time). The report lists the
 relaxations that make that week fully served, and the utilisation of every clinician and
-room at the largest served N.
+room at the largest served N: a clinician's hours led over their cap (availability capped
+by their daily and weekly maximums, unlike `report`, which divides by availability alone),
+a room's hours used over its open hours.
 
 Example::
 
@@ -90,7 +93,8 @@ class Utilisation:
     name: str
     kind: str
     used_minutes: int
-    #: Clinicians: availability capped by the daily and weekly maximums. Rooms: open time.
+    #: Clinicians: availability capped by the daily and weekly maximums (their cap; not
+    #: `report`'s hours available, which ignores the maximums). Rooms: open time.
     available_minutes: int
 
     @property
@@ -523,20 +527,26 @@ def render_report(report: CapacityReport) -> str:
                 f"No single added clinician or room is enough to serve +{report.first_unserved}."
             )
     if report.clinicians or report.rooms:
-        lines += ["", f"Utilisation at +{report.added}:"]
-        lines.append(f"  {'clinician':<16}{'discipline':<18}{'led h':>7}{'cap h':>7}{'use':>6}")
+        lines += [
+            "",
+            f"Utilisation at +{report.added}: clinicians' hours led over their cap, rooms' "
+            f"hours used over their open hours",
+        ]
+        lines.append(f"  {'clinician':<16}{'discipline':<18}{'led h':>7}{'cap h':>7}{'of cap':>8}")
         for item in sorted(report.clinicians, key=lambda u: -(u.share or 0)):
             lines.append(
                 f"  {item.id:<16}{item.kind:<18}{item.used_minutes / 60:>7.1f}"
-                f"{item.available_minutes / 60:>7.1f}{_share(item):>6}"
+                f"{item.available_minutes / 60:>7.1f}{_share(item):>8}"
             )
-        lines.append(f"  {'room':<16}{'kind':<18}{'used h':>7}{'open h':>7}{'use':>6}")
+        lines.append(f"  {'room':<16}{'kind':<18}{'used h':>7}{'open h':>7}{'of open':>8}")
         for item in sorted(report.rooms, key=lambda u: -(u.share or 0)):
             lines.append(
                 f"  {item.id:<16}{item.kind:<18}{item.used_minutes / 60:>7.1f}"
-                f"{item.available_minutes / 60:>7.1f}{_share(item):>6}"
+                f"{item.available_minutes / 60:>7.1f}{_share(item):>8}"
             )
-        lines.append(
-            "  (cap h: hours available in program hours, within the daily and weekly maximums)"
-        )
+        lines += [
+            "  (cap h: the most hours a clinician could lead: availability in program hours,",
+            "  capped by their daily and weekly maximums. `report`'s utilisation divides by",
+            "  availability alone, so it reads lower wherever a maximum binds.)",
+        ]
     return "\n".join(lines)

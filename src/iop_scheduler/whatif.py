@@ -20,11 +20,14 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -52,6 +55,12 @@ DASK_EXTRA = "iop-scheduler[dask]"
 DASK_CONNECT_SECONDS = 10
 #: The shortfall rule whose amounts are hours (SPEC 9.13).
 HOURS_RULE = "min_hours_per_client_week"
+#: The shortfall rule whose amounts are days.
+DAYS_RULE = "min_days_per_client_week"
+#: The shortfall rule whose amounts are distinct disciplines.
+DISCIPLINES_RULE = "min_disciplines_per_client_week"
+#: The prefix of the shortfall rules whose amounts are sessions of a required type.
+REQUIRES_PREFIX = "requires:"
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,15 @@ class ScenarioOutcome:
     staff_minutes: int | None = None
     #: Distinct clients with at least one shortfall (None: no timetable).
     clients_under_served: int | None = None
-    #: Hours short of the weekly minimum, summed over clients (None: no timetable).
+    #: Hours short of ``min_hours_per_client_week``, summed over clients (None: no
+    #: timetable). Only that rule: the days, sessions and disciplines short are below.
     shortfall_hours: float | None = None
+    #: Days short of ``min_days_per_client_week``, summed over clients.
+    shortfall_days: int | None = None
+    #: Required sessions missing (every ``requires:<type>`` shortfall), summed over clients.
+    shortfall_sessions: int | None = None
+    #: Disciplines short of ``min_disciplines_per_client_week``, summed over clients.
+    shortfall_disciplines: int | None = None
     #: Seconds the solve took, model building included.
     solve_seconds: float = 0.0
     #: The timetable found (None: no timetable).
@@ -156,11 +172,21 @@ def solve_job(job: SolveJob) -> ScenarioOutcome:
     outcome.bound = result.bound
     outcome.staff_minutes = sum(s.end - s.start for s in timetable.sessions)
     outcome.clients_under_served = len({s.client for s in timetable.shortfalls})
-    outcome.shortfall_hours = sum(
-        s.required - s.scheduled for s in timetable.shortfalls if s.rule == HOURS_RULE
+    outcome.shortfall_hours = _short_by(timetable.shortfalls, lambda rule: rule == HOURS_RULE)
+    outcome.shortfall_days = round(_short_by(timetable.shortfalls, lambda r: r == DAYS_RULE))
+    outcome.shortfall_sessions = round(
+        _short_by(timetable.shortfalls, lambda rule: rule.startswith(REQUIRES_PREFIX))
+    )
+    outcome.shortfall_disciplines = round(
+        _short_by(timetable.shortfalls, lambda rule: rule == DISCIPLINES_RULE)
     )
     outcome.timetable = timetable
     return outcome
+
+
+def _short_by(shortfalls: Sequence[Shortfall], counts: Callable[[str], bool]) -> float:
+    """Σ (required − scheduled) of the shortfalls whose rule ``counts``."""
+    return sum((s.required - s.scheduled for s in shortfalls if counts(s.rule)), 0.0)
 
 
 def scenario_weeks(
@@ -210,7 +236,7 @@ def run_whatif(
     time_limit: float = 30.0,
     workers_per_run: int = 1,
     processes: int | None = None,
-    scheduler: str | None = None,
+    scheduler: str | Any | None = None,
     seed: int = 0,
     file: str | None = None,
     on_done: Callable[[ScenarioOutcome], None] | None = None,
@@ -220,7 +246,9 @@ def run_whatif(
     Every scenario is applied before any solve starts, so bad ids raise `InputError` at
     once (``file`` names the scenarios file in that message). Solves run in ``processes``
     local processes (default: one per core), each CP-SAT solve with ``workers_per_run``
-    search workers, or, with ``scheduler="tcp://host:port"``, on that Dask cluster.
+    search workers, or, with ``scheduler="tcp://host:port"`` (or a connected
+    `dask.distributed.Client`, see `connect_dask`), on that Dask cluster; an address that
+    no Dask scheduler answers raises `InputError` within about `DASK_CONNECT_SECONDS`.
     ``on_done`` is called with each outcome as it finishes.
     """
     weeks = scenario_weeks(instance, scenarios, file=file)
@@ -241,7 +269,7 @@ def solve_weeks(
     time_limit: float = 30.0,
     workers_per_run: int = 1,
     processes: int | None = None,
-    scheduler: str | None = None,
+    scheduler: str | Any | None = None,
     seed: int = 0,
     on_done: Callable[[ScenarioOutcome], None] | None = None,
 ) -> list[ScenarioOutcome]:
@@ -257,10 +285,14 @@ def run_solves(
     jobs: Sequence[SolveJob],
     *,
     processes: int | None = None,
-    scheduler: str | None = None,
+    scheduler: str | Any | None = None,
     on_done: Callable[[ScenarioOutcome], None] | None = None,
 ) -> list[ScenarioOutcome]:
-    """Run solve jobs locally (spawned processes) or on a Dask cluster; results in job order."""
+    """Run solve jobs locally (spawned processes) or on a Dask cluster; results in job order.
+
+    ``scheduler`` is a Dask scheduler's address (connected to, then closed, here) or a
+    `dask.distributed.Client` (left open).
+    """
     if scheduler is not None:
         return _run_dask(jobs, scheduler, on_done)
     with ctrl_c_ends_the_run():
@@ -372,22 +404,102 @@ def dask_client_class() -> Any:
     return Client
 
 
-def _run_dask(
-    jobs: Sequence[SolveJob],
-    address: str,
-    on_done: Callable[[ScenarioOutcome], None] | None,
-) -> list[ScenarioOutcome]:
-    """Submit every job to the Dask scheduler at ``address`` and gather the outcomes."""
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+async def _dask_handshake(address: str, seconds: float) -> None:
+    """Open a comm to ``address``, exchange Dask's handshake, close it; ``seconds`` at most.
+
+    `dask.distributed.Client`'s own ``timeout`` does not bound the handshake: a server that
+    accepts and never answers would keep it waiting for ever.
+    """
+    from distributed.comm import connect
+
+    comm = await asyncio.wait_for(connect(address, timeout=seconds), seconds)
+    await comm.close()
+
+
+def connect_dask(address: str, *, seconds: float | None = None) -> Any:
+    """A `dask.distributed.Client` of the scheduler at ``address``, or `InputError` at once.
+
+    The whole attempt, the protocol handshake included, takes at most about ``seconds``
+    (default `DASK_CONNECT_SECONDS`). Anything that goes wrong on the way (a malformed
+    address, nothing listening, no answer, an answer that is not the Dask protocol, such as
+    a web server's) is an `InputError` naming the address.
+    """
     client_class = dask_client_class()
-    from dask.distributed import as_completed as dask_completed
+    seconds = float(DASK_CONNECT_SECONDS if seconds is None else seconds)
+    from distributed.comm.addressing import get_address_host_port
 
     try:
-        client = client_class(address, timeout=DASK_CONNECT_SECONDS, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        get_address_host_port(address)
+    except ValueError as err:
+        raise InputError(f"--scheduler {address}: {_first_line(err)}") from None
+    except Exception:  # a scheme without host and port (inproc://...): let connecting judge
+        pass
+    deadline = time.monotonic() + seconds
+    result: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        # In a thread of its own, so that nothing in distributed can wait past the deadline.
+        try:
+            asyncio.run(_dask_handshake(address, seconds))
+        except OSError as err:  # nothing listening, or no answer (TimeoutError is an OSError)
+            result["error"] = err
+            return
+        except Exception as err:  # an answer that is no Dask handshake (MemoryError too)
+            result["garbled"] = err
+            return
+        try:
+            remaining = max(1.0, deadline - time.monotonic())
+            client = client_class(address, timeout=remaining, set_as_default=False)
+        except Exception as err:
+            result["error"] = err
+            return
+        with lock:
+            if not result.get("abandoned"):
+                result["client"] = client
+                return
+        client.close()  # too late: the caller has given up
+
+    thread = threading.Thread(target=attempt, name="iop-dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 2.0)
+    with lock:
+        if "client" in result:
+            return result["client"]
+        result["abandoned"] = True
+    if "garbled" in result:
         raise InputError(
-            f"--scheduler: cannot reach the Dask scheduler at {address}: {reason}"
-        ) from None
+            f"--scheduler: something answers at {address}, but not as a Dask scheduler "
+            f"(is it the scheduler's address and port?)"
+        )
+    error = result.get("error")
+    if error is None or isinstance(error, TimeoutError) or str(error).startswith("Timed out"):
+        raise InputError(
+            f"--scheduler: no Dask scheduler answered at {address} within {seconds:g} s"
+        )
+    raise InputError(
+        f"--scheduler: cannot connect to the Dask scheduler at {address}: {_first_line(error)}"
+    )
+
+
+def _run_dask(
+    jobs: Sequence[SolveJob],
+    scheduler: Any,
+    on_done: Callable[[ScenarioOutcome], None] | None,
+) -> list[ScenarioOutcome]:
+    """Submit every job to a Dask scheduler (an address or a `Client`) and gather outcomes.
+
+    A client made here from an address is closed at the end; a client passed in is not.
+    """
+    from dask.distributed import as_completed as dask_completed
+
+    own = isinstance(scheduler, str)
+    client = connect_dask(scheduler) if own else scheduler
     try:
         futures = client.map(solve_job, list(jobs), pure=False)
         if on_done is not None:
@@ -395,7 +507,8 @@ def _run_dask(
                 on_done(future.result())
         outcomes: list[ScenarioOutcome] = client.gather(futures)
     finally:
-        client.close()
+        if own:
+            client.close()
     return outcomes
 
 
@@ -460,7 +573,29 @@ def _metrics(outcomes: Sequence[ScenarioOutcome]) -> list[_Metric]:
             lambda o: o.clients_under_served,
             _integer,
         ),
-        _Metric("shortfall hours", "shortfall_hours", lambda o: o.shortfall_hours, _hours),
+        # What the clients fall short by, rule by rule (the shortfall term charges 60
+        # minutes per day, session and discipline short, and every minute short of hours).
+        _Metric(
+            "  hours short (weekly minimum)",
+            "shortfall_hours",
+            lambda o: o.shortfall_hours,
+            _hours,
+        ),
+        _Metric(
+            "  days short (weekly minimum)", "shortfall_days", lambda o: o.shortfall_days, _integer
+        ),
+        _Metric(
+            "  required sessions missing",
+            "shortfall_sessions",
+            lambda o: o.shortfall_sessions,
+            _integer,
+        ),
+        _Metric(
+            "  disciplines short",
+            "shortfall_disciplines",
+            lambda o: o.shortfall_disciplines,
+            _integer,
+        ),
         _Metric(
             "solve seconds",
             "solve_seconds",

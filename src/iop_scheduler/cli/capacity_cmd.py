@@ -57,13 +57,17 @@ def capacity_command(
 
     Adds N generated clients of the track (modelled on its existing clients, the same
     seed for every N) and solves in shortfall mode: N is served when no client falls
-    short. N doubles (1, 2, 4, ...) until a week falls short, then a binary search finds
-    the largest N served. This assumes that more clients never help; a solve that finds
+    short. The week as it is (N = 0) comes first, then N doubles (1, 2, 4, ..., with --max
+    as the last step) until a week falls short, then a binary search finds the largest N
+    served. This assumes that more clients never help; a solve that finds
     no timetable in the time limit counts as not served, and the report says so.
 
     At the first N that falls short, each resource is relaxed once (a copy of one
-    clinician of each discipline, one room of each kind) to show what binds first; the
-    utilisation of every clinician and room at the largest N served closes the report.
+    clinician of each discipline, one room of each kind) to show what binds first. The
+    report closes with the utilisation at the largest N served: the hours each clinician
+    leads over their cap (availability in program hours, capped by their daily and weekly
+    maximums; `report` divides by availability alone, so its figure can be lower), and the
+    hours each room is used over its open hours.
 
     Ctrl-C ends the search and reports what was proved so far (a second Ctrl-C aborts).
     Exit status: 0 when a capacity was found, 1 when the week as it is already falls

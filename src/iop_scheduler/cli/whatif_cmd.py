@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
 from ..changes import load_scenarios
+from ..domain import Instance
 from ..errors import EXIT_FINDINGS, EXIT_OK
-from ..io import load_instance
+from ..io import ensure_writable, load_instance
 from ..report.summary import headline
 from ..whatif import (
+    CHART_FILE,
+    CSV_FILE,
     ScenarioOutcome,
     comparison_notes,
     comparison_table,
+    connect_dask,
     dask_client_class,
     default_processes,
     scenario_weeks,
@@ -28,9 +34,11 @@ from .common import handles_input_errors, time_limit_option
 @click.argument("scenarios", type=click.Path(dir_okay=False))
 @click.option(
     "-o",
+    "--output",
     "--output-dir",
+    "output_dir",
     type=click.Path(file_okay=False),
-    help="Write whatif.csv and whatif.png into this folder.",
+    help="Write whatif.csv and whatif.png into this folder (checked before any solve).",
 )
 @time_limit_option(30.0, "Seconds for each solve, model building included.")
 @click.option(
@@ -71,12 +79,15 @@ def whatif_command(
     applied before any solve starts: a bad id stops the run at once.
 
     The table shows, per scenario: status, whether the validator accepts the timetable,
-    the penalty and each term, staff hours, clients under-served, shortfall hours and
-    solve time; a scenario's cell carries its difference to the base in parentheses.
+    the penalty and each term, staff hours, clients under-served, what they fall short by
+    (hours of the weekly minimum, days, required sessions, disciplines) and solve time; a
+    scenario's cell carries its difference to the base in parentheses.
 
     Ctrl-C ends the running solves with their best week and skips the scenarios not yet
     started (a second Ctrl-C aborts). Exit status: 0 when the comparison ran, 1 when a
-    solver timetable breaks a rule (a bug to report), 2 on bad input.
+    solver timetable breaks a rule (a bug to report), 2 on bad input, an output folder
+    that cannot be written or a --scheduler that no Dask scheduler answers within 10 s
+    (all reported before any solve).
 
     \b
     Examples:
@@ -88,33 +99,15 @@ def whatif_command(
         dask_client_class()  # fail now, with the extra to install, if dask is missing
     week = load_instance(instance)
     weeks = scenario_weeks(week, load_scenarios(scenarios), file=scenarios)
-    count = len(weeks)
-    where = (
-        f"on the Dask cluster at {scheduler}"
-        if scheduler
-        else f"in {min(processes or default_processes(), count)} process(es)"
-    )
-    click.echo(
-        f"Solving the base and {count - 1} scenario(s) {where}, {time_limit:g} s each, "
-        f"{workers_per_run} worker(s) per solve, shortfalls allowed...",
-        err=True,
-    )
-
-    def done(outcome: ScenarioOutcome) -> None:
-        click.echo(
-            f"  {outcome.name}: {outcome.status.value} in {outcome.solve_seconds:.1f} s",
-            err=True,
-        )
-
-    outcomes = solve_weeks(
-        weeks,
-        time_limit=time_limit,
-        workers_per_run=workers_per_run,
-        processes=processes,
-        scheduler=scheduler,
-        seed=seed,
-        on_done=done,
-    )
+    client: Any = connect_dask(scheduler) if scheduler is not None else None
+    try:
+        if output_dir:
+            for name in (CSV_FILE, CHART_FILE):  # fail now, not after every solve
+                ensure_writable(Path(output_dir) / name)
+        outcomes = _solve(weeks, time_limit, workers_per_run, processes, scheduler, client, seed)
+    finally:
+        if client is not None:
+            client.close()
     click.echo(headline(week))
     click.echo("")
     click.echo(comparison_table(outcomes))
@@ -134,3 +127,42 @@ def whatif_command(
         click.echo(f"Written: {', '.join(str(p) for p in paths)}")
     broken = any(o.valid is False for o in outcomes)
     sys.exit(EXIT_FINDINGS if broken else EXIT_OK)
+
+
+def _solve(
+    weeks: list[tuple[str, Instance]],
+    time_limit: float,
+    workers_per_run: int,
+    processes: int | None,
+    scheduler: str | None,
+    client: Any,
+    seed: int,
+) -> list[ScenarioOutcome]:
+    """Solve the weeks, with a line on stderr as the run starts and as each solve ends."""
+    count = len(weeks)
+    where = (
+        f"on the Dask cluster at {scheduler}"
+        if client is not None
+        else f"in {min(processes or default_processes(), count)} process(es)"
+    )
+    click.echo(
+        f"Solving the base and {count - 1} scenario(s) {where}, {time_limit:g} s each, "
+        f"{workers_per_run} worker(s) per solve, shortfalls allowed...",
+        err=True,
+    )
+
+    def done(outcome: ScenarioOutcome) -> None:
+        click.echo(
+            f"  {outcome.name}: {outcome.status.value} in {outcome.solve_seconds:.1f} s",
+            err=True,
+        )
+
+    return solve_weeks(
+        weeks,
+        time_limit=time_limit,
+        workers_per_run=workers_per_run,
+        processes=processes,
+        scheduler=client,
+        seed=seed,
+        on_done=done,
+    )
