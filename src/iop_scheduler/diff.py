@@ -27,6 +27,16 @@ def _label(s: ScheduledSession) -> str:
     return f"{s.type} {_when(s.day, s.start)} ({s.clinician}{', ' + s.room if s.room else ''})"
 
 
+def _who(s: ScheduledSession) -> str:
+    """A session before its change: its time, leader and, for a one-client session, client.
+
+    Several sessions of a type can start at once (three individuals at Mon 12:00): the
+    leader, and for an individual session the client, say which one changed.
+    """
+    client = f" with {s.clients[0]}" if len(s.clients) == 1 else ""
+    return f"{s.type} {_when(s.day, s.start)} ({s.clinician}{client})"
+
+
 @dataclass
 class SessionChange:
     """A session cancelled, added, moved, or given a new leader, room or roster."""
@@ -42,7 +52,7 @@ class SessionChange:
         if self.kind == "added" and self.new is not None:
             return f"added {_label(self.new)}, {len(self.new.clients)} clients"
         assert self.old is not None and self.new is not None
-        return f"{self.old.type} {_when(self.old.day, self.old.start)}: " + "; ".join(self.details)
+        return f"{_who(self.old)}: " + "; ".join(self.details)
 
 
 @dataclass

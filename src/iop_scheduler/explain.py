@@ -30,11 +30,9 @@ def explain(instance: Instance, *, time_limit: float = 30.0) -> Explanation:
     findings = diagnose(instance, candidates)
     if findings:
         return Explanation(True, [str(f) for f in findings], findings)
-    from .cpsat.explain import explain_from_model, is_feasible
+    from .cpsat.explain import conflicting_families, describe_conflict
 
-    reasons = explain_from_model(instance, time_limit, candidates)
-    if reasons:
-        return Explanation(True, reasons, source="model")
     left = time_limit - (time.monotonic() - started)
-    feasible = is_feasible(instance, left, candidates) if left > 0 else None
-    return Explanation(None if feasible is None else not feasible, source="model")
+    conflict = conflicting_families(instance, left, candidates)
+    # Never an empty explanation of a proven-infeasible week: at worst it says so.
+    return Explanation(conflict.infeasible, describe_conflict(instance, conflict), source="model")

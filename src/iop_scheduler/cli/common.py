@@ -13,7 +13,8 @@ import click
 
 from ..domain import Instance, Timetable
 from ..errors import EXIT_INPUT_ERROR, InputError
-from ..result import ProgressPoint
+from ..io import load_timetable
+from ..result import ProgressPoint, Status
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,18 +33,47 @@ def handles_input_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def note_other_clinic(instance: Instance, timetable: Timetable, file: str) -> None:
+def note_other_clinic(
+    instance: Instance | str, timetable: Timetable, file: str, *, option: str = ""
+) -> None:
     """A note on stderr when a timetable names another clinic than the instance.
 
-    Only a note: the ids decide whether the timetable fits (a re-plan, or a renamed copy
-    of the instance, keeps them), and a timetable naming unknown ids is an input error.
+    ``instance`` is the instance (or the clinic name) it is checked against; ``option``
+    names the option the file came with (``--previous``), so the note says which file it
+    is about. Only a note: the ids decide whether the timetable fits (a re-plan, or a
+    renamed copy of the instance, keeps them), and a timetable naming unknown ids is an
+    input error where the ids must resolve.
     """
-    if timetable.instance and instance.name and timetable.instance != instance.name:
+    name = instance if isinstance(instance, str) else instance.name
+    if timetable.instance and name and timetable.instance != name:
+        what = f"{file} ({option})" if option else file
         click.echo(
-            f"note: {file} is a timetable of '{timetable.instance}', checked against "
-            f"'{instance.name}'",
+            f"note: {what} is a timetable of '{timetable.instance}', checked against '{name}'",
             err=True,
         )
+
+
+def require_timetable(timetable: Timetable, file: str, purpose: str) -> None:
+    """Raise `InputError` unless the file holds a timetable (status optimal or feasible).
+
+    ``purpose`` ends the message: "the file holds no timetable {purpose}".
+    """
+    if not Status(timetable.status).has_timetable:
+        raise InputError(
+            f"status {timetable.status}: the file holds no timetable {purpose}", file=file
+        )
+
+
+def load_option_timetable(path: str, instance: Instance, option: str) -> Timetable:
+    """The timetable of an option such as ``--previous`` or ``--hint``, checked.
+
+    A file that holds no timetable raises `InputError`; one of another clinic than
+    ``instance`` gets a note on stderr naming the file and the option.
+    """
+    timetable = load_timetable(path)
+    require_timetable(timetable, path, f"to use as {option}")
+    note_other_clinic(instance, timetable, path, option=option)
+    return timetable
 
 
 def time_limit_option(

@@ -14,7 +14,15 @@ from ..io import dump_timetable, ensure_writable, load_instance, load_timetable,
 from ..options import SolveOptions
 from ..replan import replan
 from ..report.summary import result_summary
-from .common import ProgressPrinter, handles_input_errors, output_format_option, solver_options
+from .common import (
+    ProgressPrinter,
+    handles_input_errors,
+    load_option_timetable,
+    note_other_clinic,
+    output_format_option,
+    require_timetable,
+    solver_options,
+)
 
 
 @click.command("replan")
@@ -83,7 +91,7 @@ def replan_command(
     for path in (output, new_instance):
         if path:
             ensure_writable(path)  # both or neither: fail now, not after the solve
-    before = load_timetable(previous)
+    before = load_option_timetable(previous, week, "--previous")
     changes = load_changes(change_file)
     options = SolveOptions(
         time_limit=time_limit,
@@ -138,11 +146,9 @@ def diff_command(old: str, new: str, output_format: str) -> None:
       iop-scheduler diff week.json week2.json
     """
     before, after = load_timetable(old), load_timetable(new)
-    if before.instance != after.instance:
-        click.echo(
-            f"note: the timetables are of different clinics ({before.instance}, {after.instance})",
-            err=True,
-        )
+    for table, file in ((before, old), (after, new)):
+        require_timetable(table, file, "to compare")  # else every session reads as cancelled
+    note_other_clinic(before.instance, after, new)
     delta = diff_timetables(before, after)
     if output_format == "json":
         click.echo(json.dumps(delta.to_json(), indent=2))

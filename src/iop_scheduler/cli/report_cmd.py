@@ -9,7 +9,7 @@ import click
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable, write_text_atomic
 from ..report.compliance import compliance, render_markdown, render_table, to_json
-from .common import handles_input_errors, note_other_clinic
+from .common import handles_input_errors, load_option_timetable, note_other_clinic
 
 
 @click.command("report")
@@ -56,7 +56,7 @@ def report_command(
     table = load_timetable(timetable)
     ensure_timetable(week, table, file=timetable)
     note_other_clinic(week, table, timetable)
-    before = load_timetable(previous) if previous else None
+    before = load_option_timetable(previous, week, "--previous") if previous else None
     report = compliance(week, table, previous=before)
     if output_format == "json":
         text = json.dumps(to_json(report), indent=2) + "\n"

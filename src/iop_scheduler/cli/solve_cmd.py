@@ -9,10 +9,16 @@ import click
 
 from ..api import METHODS, solve_with
 from ..errors import EXIT_FINDINGS, EXIT_OK
-from ..io import dump_timetable, ensure_writable, load_instance, load_timetable, write_json_atomic
+from ..io import dump_timetable, ensure_writable, load_instance, write_json_atomic
 from ..options import SolveOptions
 from ..report.summary import result_summary
-from .common import ProgressPrinter, handles_input_errors, output_format_option, solver_options
+from .common import (
+    ProgressPrinter,
+    handles_input_errors,
+    load_option_timetable,
+    output_format_option,
+    solver_options,
+)
 
 
 @click.command("solve")
@@ -83,8 +89,8 @@ def solve_command(
         log=log,
         reproducible=reproducible,
         allow_shortfalls=allow_shortfalls,
-        previous=load_timetable(previous) if previous else None,
-        hint=load_timetable(hint) if hint else None,
+        previous=load_option_timetable(previous, week, "--previous") if previous else None,
+        hint=load_option_timetable(hint, week, "--hint") if hint else None,
     )
     with ProgressPrinter(progress) as printer:
         options.on_progress = printer

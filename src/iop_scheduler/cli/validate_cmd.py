@@ -8,12 +8,18 @@ from dataclasses import asdict
 
 import click
 
+from ..domain import Timetable
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..io import load_instance, load_timetable
 from ..report.summary import penalty_table
-from ..result import total_penalty
+from ..result import PenaltyTerm, total_penalty
 from ..validator import check_references, score, shortfalls_allowed, validate
-from .common import handles_input_errors, note_other_clinic, output_format_option
+from .common import (
+    handles_input_errors,
+    load_option_timetable,
+    note_other_clinic,
+    output_format_option,
+)
 
 
 @click.command("validate")
@@ -42,7 +48,7 @@ def validate_command(
     table = load_timetable(timetable)
     check_references(week, table, file=timetable)
     note_other_clinic(week, table, timetable)
-    before = load_timetable(previous) if previous else None
+    before = load_option_timetable(previous, week, "--previous") if previous else None
     violations = validate(week, table)
     has_week = table.status in ("optimal", "feasible")
     terms = score(week, table, previous=before) if has_week else {}
@@ -71,23 +77,50 @@ def validate_command(
         else:
             mode = " (shortfalls allowed)" if shortfalls_allowed(table) else ""
             click.echo(f"{timetable}: valid{mode}, {len(table.sessions)} sessions")
-        if terms:
+        if terms and penalty is not None:
             click.echo(f"\nPenalty {penalty:,}")
             click.echo("\n".join(penalty_table(terms)))
-            declared = table.penalty
-            planned_on_previous = "change_from_previous" in (table.model_extra or {}).get(
-                "penalty_terms", {}
-            )
-            if (
-                declared is not None
-                and declared != penalty
-                and (previous or not planned_on_previous)
-            ):
-                # Not a broken rule (a hand-edited file keeps its old header), but the
-                # file's status and bound then describe another week.
-                click.echo(
-                    f"Note: the file declares penalty {declared:,}, but this timetable's "
-                    f"penalty is {penalty:,}: its status ({table.status}) and bound "
-                    f"describe another week."
-                )
+            note = _declared_penalty_note(timetable, table, penalty, terms, previous)
+            if note:
+                click.echo(note)
     sys.exit(EXIT_OK if has_week and not violations else EXIT_FINDINGS)
+
+
+def _declared_penalty_note(
+    file: str, table: Timetable, penalty: int, terms: dict[str, PenaltyTerm], previous: str | None
+) -> str:
+    """A note when the penalty FILE declares is not this timetable's, naming the files.
+
+    Not a broken rule (a hand-edited file keeps its old header), but the file's status and
+    bound then describe another week. A file planned without a previous week declares no
+    change_from_previous: with ``--previous`` it is compared without that term. A file
+    planned on a previous week is compared only against the one given with ``--previous``.
+    """
+    declared = table.penalty
+    planned_on_previous = "change_from_previous" in (table.model_extra or {}).get(
+        "penalty_terms", {}
+    )
+    if declared is None or (planned_on_previous and not previous):
+        return ""
+    if previous and not planned_on_previous:
+        changes = terms.get("change_from_previous")
+        own = penalty - (changes.cost if changes else 0)
+        if declared == own:
+            return ""
+        return (
+            f"Note: {file} declares penalty {declared:,}, but its penalty without the "
+            f"changes from {previous} is {own:,}: its status ({table.status}) and bound "
+            f"describe another week."
+        )
+    if declared == penalty:
+        return ""
+    if previous:
+        return (
+            f"Note: {file} declares penalty {declared:,}, but its penalty against {previous} "
+            f"is {penalty:,}: it was planned on another previous week, or its status "
+            f"({table.status}) and bound describe another week."
+        )
+    return (
+        f"Note: {file} declares penalty {declared:,}, but its penalty is {penalty:,}: its "
+        f"status ({table.status}) and bound describe another week."
+    )

@@ -4,12 +4,18 @@ Each rule family (a client's week, a client's days, a clinician's hours, a progr
 disciplines, a fixed booking, a session type's minimum size) is put behind an assumption
 literal. CP-SAT's sufficient assumptions for infeasibility give a conflicting set; it is
 solved without the objective (with one, the core tends to hold every assumption) and shrunk
-by deletion while time allows, then written in the coordinator's words.
+by deletion while time allows, then written in the coordinator's words. Under assumptions
+CP-SAT searches on one thread and presolves only what keeps every solution, which can stall
+a search that a full presolve finishes in a second (instances/tiny.json with 14 h a week per
+client and 12 h per clinician); the families are then switched on and off as fixed
+literals instead, and the deletion starts from all of them.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -17,6 +23,29 @@ from ..candidates import Candidates, build_candidates
 from ..domain import Instance
 from ..times import DAY_NAMES, format_hhmm
 from .model import BuildStopped, TimetableModel, deadline_passed
+
+#: A solve under some rule families: its status and, if infeasible, a conflicting set.
+TrialSolve = Callable[[TimetableModel, list[str], float], tuple[object, list[str]]]
+
+#: The share of the time left that the search under assumptions gets to find a conflict.
+#: That search runs on one thread with a weakened presolve and can stall where a fully
+#: presolved solve is quick; the rest of the time then goes to the solves with fixed literals.
+CORE_SHARE = 0.3
+
+
+@dataclass
+class Conflict:
+    """What the model says about a week: infeasible or not, and which families conflict.
+
+    ``infeasible`` is None when it was not decided in time. When infeasible, ``families``
+    cannot all hold together (always proven); it is empty only when the week is infeasible
+    whatever the families (``minimal``) or when no time was left to name any (not
+    ``minimal``). ``minimal``: no family can be dropped and the rest still conflict.
+    """
+
+    infeasible: bool | None
+    families: list[str] = field(default_factory=list)
+    minimal: bool = False
 
 
 def _solve_with(tm: TimetableModel, assumed: list[str], seconds: float) -> tuple[object, list[str]]:
@@ -36,67 +65,108 @@ def _solve_with(tm: TimetableModel, assumed: list[str], seconds: float) -> tuple
     return code, core
 
 
+def _solve_fixed(
+    tm: TimetableModel, enforced: list[str], seconds: float
+) -> tuple[object, list[str]]:
+    """Solve with the enforced families fixed on and the others off, fully presolved.
+
+    The status is the same as `_solve_with`'s, but no smaller conflicting set comes with
+    it (CP-SAT gives one only for assumptions): the set is ``enforced``.
+    """
+    model = tm.model.clone()
+    model.clear_assumptions()
+    on = set(enforced)
+    for family, literal in tm.assumptions.items():
+        model.add(model.get_bool_var_from_proto_index(literal.index) == int(family in on))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, seconds)
+    code = solver.solve(model)
+    return code, list(enforced) if code == cp_model.INFEASIBLE else []
+
+
 def conflicting_families(
     instance: Instance, time_limit: float = 30.0, candidates: Candidates | None = None
-) -> tuple[list[str], bool]:
-    """A small set of rule families that cannot all hold, and whether it is minimal.
+) -> Conflict:
+    """Whether the week is infeasible, and a small set of rule families that cannot all hold.
 
-    Returns ``([], False)`` when the model is not proven infeasible in the time given.
+    A search under assumptions gives a conflicting set at once; families are then dropped
+    while the rest still conflict. When that search does not finish, a solve with every
+    family fixed on decides feasibility and the deletion starts from all of them. What is
+    not dropped when the time runs out is still a proven conflicting set, if not a minimal
+    one.
     """
     started = time.monotonic()
     cands = candidates or build_candidates(instance)
     try:
         tm = TimetableModel(cands, explain=True, stop=deadline_passed(started + time_limit))
     except BuildStopped:
-        return [], False
+        return Conflict(None)
     tm.model.clear_objective()
     families = sorted(tm.assumptions)
-    left = time_limit - (time.monotonic() - started)
-    if left <= 0:
-        return [], False
-    code, core = _solve_with(tm, families, min(left, time_limit * 0.5))
+
+    def left() -> float:
+        return time_limit - (time.monotonic() - started)
+
+    if left() <= 0:
+        return Conflict(None)
+    code, core = _solve_with(tm, families, min(left(), max(1.0, left() * CORE_SHARE)))
+    trial_solve: TrialSolve = _solve_with
     if code != cp_model.INFEASIBLE:
-        return [], False
+        if code in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+            return Conflict(False)
+        if left() <= 0:
+            return Conflict(None)
+        # Unknown under assumptions: decide with presolve, then shrink the same way.
+        code, core = _solve_fixed(tm, families, left())
+        if code in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+            return Conflict(False)
+        if code != cp_model.INFEASIBLE:
+            return Conflict(None)
+        trial_solve = _solve_fixed
     if not core:
-        return [], True  # infeasible whatever the families: the structure itself conflicts
-    # Deletion: drop each family in turn; keep it out if the rest is still infeasible.
-    minimal = True
+        return Conflict(True, [], True)  # infeasible whatever the families: the structure
+    kept, minimal = _shrink(tm, core, trial_solve, left, max(1.0, time_limit / 10))
+    if not minimal and len(kept) == len(families):
+        return Conflict(True, [], False)  # nothing dropped: naming every family says nothing
+    return Conflict(True, kept, minimal)
+
+
+def _shrink(
+    tm: TimetableModel,
+    core: list[str],
+    trial_solve: TrialSolve,
+    left: Callable[[], float],
+    per_trial: float,
+) -> tuple[list[str], bool]:
+    """Drop families from a conflicting set while the rest still conflict; say if minimal.
+
+    Deletion by halves: first whole groups of families are tried out (a conflict of two
+    families among thirty goes in a few solves), then smaller groups, then each family
+    alone. A family kept after its own trial is needed (without it the rest can hold, and
+    so can any part of the rest): the set is minimal if every such trial was decided.
+    """
     kept = list(core)
-    for family in list(core):
-        left = time_limit - (time.monotonic() - started)
-        if left <= 0.1:
-            minimal = False
-            break
-        trial = [f for f in kept if f != family]
-        code, smaller = _solve_with(tm, trial, min(left, max(1.0, time_limit / 10)))
-        if code == cp_model.INFEASIBLE:
-            kept = smaller or trial
-        elif code not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
-            minimal = False  # unknown in time: keep the family to stay sound
-    return kept, minimal
-
-
-def is_feasible(
-    instance: Instance, time_limit: float, candidates: Candidates | None = None
-) -> bool | None:
-    """Whether any valid timetable exists (None: not decided in time), ignoring the score."""
-    started = time.monotonic()
-    try:
-        tm = TimetableModel(
-            candidates or build_candidates(instance), stop=deadline_passed(started + time_limit)
-        )
-    except BuildStopped:
-        return None
-    tm.model.clear_objective()
-    left = time_limit - (time.monotonic() - started)
-    if left <= 0:
-        return None
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = left
-    code = solver.solve(tm.model)
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return True
-    return False if code == cp_model.INFEASIBLE else None
+    minimal = True
+    chunk = max(1, len(kept) // 2)
+    while True:
+        pending = list(kept)
+        while pending:
+            group, pending = pending[:chunk], pending[chunk:]
+            group = [f for f in group if f in kept]  # a smaller conflict may have dropped it
+            if not group:
+                continue
+            if left() <= 0.1:
+                return kept, False
+            trial = [f for f in kept if f not in group]
+            code, smaller = trial_solve(tm, trial, min(left(), per_trial))
+            if code == cp_model.INFEASIBLE:
+                keep = set(smaller or trial)
+                kept = [f for f in trial if f in keep]
+            elif chunk == 1 and code not in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+                minimal = False  # unknown in time: keep the family to stay sound
+        if chunk == 1:
+            return kept, minimal
+        chunk = max(1, chunk // 2)
 
 
 def describe_family(instance: Instance, family: str) -> str:
@@ -179,18 +249,34 @@ def _availability(instance: Instance, availability: object) -> str:
 def explain_from_model(
     instance: Instance, time_limit: float = 30.0, candidates: Candidates | None = None
 ) -> list[str]:
-    """Sentences naming a small set of rules that cannot all hold together."""
-    families, minimal = conflicting_families(instance, time_limit, candidates)
-    if not families:
-        if minimal:
+    """Sentences naming a small set of rules that cannot all hold together.
+
+    Empty when the week is not proven infeasible in the time given.
+    """
+    return describe_conflict(instance, conflicting_families(instance, time_limit, candidates))
+
+
+#: What is said of a proven-infeasible week when no conflicting set was found in time.
+NO_EXPLANATION_IN_TIME = (
+    "proven infeasible, but no explanation was found in the time left; run "
+    "`iop-scheduler explain` with a longer --time-limit"
+)
+
+
+def describe_conflict(instance: Instance, conflict: Conflict) -> list[str]:
+    """The conflict in the coordinator's words: never empty for an infeasible week."""
+    if not conflict.infeasible:
+        return []
+    if not conflict.families:
+        if conflict.minimal:
             return [
                 "the week is infeasible even with every client, clinician and day rule "
                 "relaxed: the availabilities leave no room for the sessions themselves"
             ]
-        return []
+        return [NO_EXPLANATION_IN_TIME]
     head = (
         "these rules cannot all hold together"
-        if minimal
+        if conflict.minimal
         else "these rules cannot all hold together (not shrunk to a minimal set in time)"
     )
-    return [f"{head}:"] + [f"  {describe_family(instance, f)}" for f in families]
+    return [f"{head}:"] + [f"  {describe_family(instance, f)}" for f in conflict.families]
