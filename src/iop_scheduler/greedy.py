@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .candidates import (
     Candidates,
@@ -33,9 +34,12 @@ from .candidates import (
 )
 from .domain import Client, Instance, ScheduledSession, Timetable, number_sessions
 from .options import SolveOptions
-from .result import ModelStats, Result, Status
+from .result import ModelStats, PenaltyTerm, Result, Status
 from .scoring import scored_timetable
 from .times import Day, day_index
+
+if TYPE_CHECKING:
+    from .validator import Violation
 
 #: Rounds of "fill or dissolve the groups below minimum size, then re-plan".
 REPAIR_ROUNDS = 6
@@ -43,7 +47,7 @@ REPAIR_ROUNDS = 6
 APPOINTMENT_ORDERS = ("scarce", "cohort")
 #: Further rounds, after the first, that book the clients left unmet so far first ...
 PRIORITY_ROUNDS = 2
-#: ... each started only within this share of the time limit.
+#: ... each started only within this share of the time limit from the greedy's start.
 PRIORITY_ROUNDS_SHARE = 0.2
 
 
@@ -1068,6 +1072,27 @@ class GreedyCoordinator:
         )
 
 
+@dataclass
+class _Attempt:
+    """One coordinator's week, and how it ranks among the attempts of a run."""
+
+    coordinator: GreedyCoordinator
+    unmet: list[str]
+    #: The scored week, its terms and the validator's findings (shortfall mode only, where
+    #: attempts rank by penalty; the strict mode scores the chosen week alone).
+    timetable: Timetable | None = None
+    terms: dict[str, PenaltyTerm] = field(default_factory=dict)
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def rank(self) -> tuple[int, ...]:
+        """Lower is better: fewest unmet clients (strict), else valid and lowest penalty."""
+        if self.timetable is None:
+            return (len(self.unmet),)
+        assert self.timetable.penalty is not None
+        return (bool(self.violations), self.timetable.penalty)
+
+
 def solve_greedy(
     instance: Instance, options: SolveOptions, *, started: float | None = None
 ) -> Result:
@@ -1076,20 +1101,41 @@ def solve_greedy(
 
     started = time.monotonic() if started is None else started
     candidates = build_candidates(instance)
-    best: tuple[int, GreedyCoordinator, list[str]] | None = None
+
+    def attempt(coordinator: GreedyCoordinator, unmet: list[str]) -> _Attempt:
+        tried = _Attempt(coordinator, unmet)
+        if options.allow_shortfalls:
+            # With shortfalls allowed a week that leaves clients short is valid too, so the
+            # measure is the scorer's penalty (shortfall minutes weigh most), not the count.
+            tried.timetable, tried.terms = scored_timetable(
+                instance,
+                coordinator.scheduled(),
+                bound=None,
+                previous=options.previous,
+                allow_shortfalls=True,
+            )
+            tried.violations = validate(instance, tried.timetable, allow_shortfalls=True)
+        return tried
+
+    best: _Attempt | None = None
     # A coordinator whose week does not close books the clients left over first next
     # time: after a round of both appointment orders, the next round puts every client
-    # left unmet so far in front.
+    # left unmet so far in front. With shortfalls allowed too: one round's week stands as
+    # valid, but a client it left short may be served in the next (as the strict mode
+    # finds), and shortfall mode (whatif, capacity) asks who *cannot* be served.
     first: frozenset[str] = frozenset()
-    # With shortfalls allowed an unmet week stands as it is: one round, as before.
-    rounds = 1 if options.allow_shortfalls else 1 + PRIORITY_ROUNDS
-    # Later rounds start only within a share of the time limit: as CP-SAT's hint, the
-    # greedy week is paid for out of the search's time.
-    deadline = started + PRIORITY_ROUNDS_SHARE * options.time_limit
+    # Later rounds start only within a share of the time limit, counted from here: as
+    # CP-SAT's hint the greedy week is paid for out of the search's time. The share bounds
+    # the greedy's own rounds; in a CP-SAT run the model is built first, and counted from
+    # the run's start the share was gone before a second round at short limits (small
+    # with a 9-hour week minimum at 4 s: greedy from 0.6 s, first round 0.3-0.8 s, share
+    # 0.8 s; no week). The per-client bound beside the greedy counts its share so too.
+    deadline = time.monotonic() + PRIORITY_ROUNDS_SHARE * options.time_limit
     # The time limit bounds the whole run: a coordinator still planning then stops.
     out_of_time_at = started + options.time_limit
     out_of_time = False
-    for round_index in range(rounds):
+    closed = False  # a coordinator met every client's week
+    for round_index in range(1 + PRIORITY_ROUNDS):
         if round_index and time.monotonic() > deadline:
             break
         unmet_this_round: set[str] = set()
@@ -1104,30 +1150,35 @@ def solve_greedy(
                 coordinator.keep(options.previous.sessions)
             unmet = coordinator.build()
             out_of_time = out_of_time or coordinator.out_of_time
-            if best is None or len(unmet) < best[0]:
-                best = (len(unmet), coordinator, unmet)
+            tried = attempt(coordinator, unmet)
+            if best is None or tried.rank < best.rank:
+                best = tried
             if not unmet:
+                closed = True
                 break  # every client's week is met: no need to try another order
             unmet_this_round.update(unmet)
-        if best is not None and not best[0]:
+        if closed:
             break
         if unmet_this_round <= first:
             break  # nobody new to put in front: another round would repeat this one
         first |= unmet_this_round
     assert best is not None
-    _, coordinator, unmet = best
-    sessions = coordinator.scheduled()
+    coordinator, unmet = best.coordinator, best.unmet
     elapsed = time.monotonic() - started
     stats = ModelStats(pools=len(candidates.pools))
-    timetable, terms = scored_timetable(
-        instance,
-        sessions,
-        bound=None,
-        previous=options.previous,
-        allow_shortfalls=options.allow_shortfalls,
-    )
+    if best.timetable is None:
+        best.timetable, best.terms = scored_timetable(
+            instance,
+            coordinator.scheduled(),
+            bound=None,
+            previous=options.previous,
+            allow_shortfalls=options.allow_shortfalls,
+        )
+        best.violations = validate(
+            instance, best.timetable, allow_shortfalls=options.allow_shortfalls
+        )
+    timetable, terms, violations = best.timetable, best.terms, best.violations
     timetable.solve_seconds = round(elapsed, 3)
-    violations = validate(instance, timetable, allow_shortfalls=options.allow_shortfalls)
     if violations or (unmet and not options.allow_shortfalls):
         reason = (
             f"the greedy baseline ran out of time (time limit {options.time_limit:g} s)"
