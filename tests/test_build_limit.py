@@ -97,6 +97,9 @@ def test_cli_says_the_limit_passed_while_building(tmp_path):
     assert result.exit_code == 1, result.output
     assert "passed while the model was being built" in result.output
     assert "--time-limit" in result.output
+    # The file holds the status and the reason, not a timetable: the summary says so.
+    assert f"No timetable (status unknown); the result was written to {out}" in result.output
+    assert "Timetable written" not in result.output
     written = json.loads(out.read_text())
     assert written["status"] == "unknown" and written["sessions"] == []
 

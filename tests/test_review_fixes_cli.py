@@ -257,3 +257,17 @@ def test_change_lines_name_the_leader_and_the_client(tmp_path):
     assert "  grp Mon 09:00 (cl4): leader cl4 → cl5" in lines
     assert "  ind Mon 12:00 (cl2 with c2): room o2 → o3" in lines
     assert "  ind Mon 12:00 (cl3 with c3): moved to Thu 09:00; room o3 → o2" in lines
+
+
+def test_added_and_cancelled_lines_count_clients_in_the_right_number(tmp_path):
+    def table(*sessions: dict[str, Any]) -> dict[str, Any]:
+        return {"format": "iop-schedule/1", "instance": "base", "status": "feasible",
+                "sessions": list(sessions)}  # fmt: skip
+
+    old = write(tmp_path / "old.json", table(session("s1", "ind", "12:00", "13:00", "cl1", "o1",
+                                                     ["c1"], "mon")))  # fmt: skip
+    new = write(tmp_path / "new.json", table(session("s2", "grp", "09:00", "10:00", "cl4", "r1",
+                                                     ["c1", "c2"], "tue")))  # fmt: skip
+    lines = run("diff", old, new).stdout.splitlines()
+    assert "  cancelled ind Mon 12:00 (cl1, o1), 1 client" in lines
+    assert "  added grp Tue 09:00 (cl4, r1), 2 clients" in lines

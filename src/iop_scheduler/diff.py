@@ -27,6 +27,11 @@ def _label(s: ScheduledSession) -> str:
     return f"{s.type} {_when(s.day, s.start)} ({s.clinician}{', ' + s.room if s.room else ''})"
 
 
+def _clients(s: ScheduledSession) -> str:
+    """``1 client`` / ``3 clients``."""
+    return f"{len(s.clients)} client{'' if len(s.clients) == 1 else 's'}"
+
+
 def _who(s: ScheduledSession) -> str:
     """A session before its change: its time, leader and, for a one-client session, client.
 
@@ -48,9 +53,9 @@ class SessionChange:
 
     def __str__(self) -> str:
         if self.kind == "cancelled" and self.old is not None:
-            return f"cancelled {_label(self.old)}, {len(self.old.clients)} clients"
+            return f"cancelled {_label(self.old)}, {_clients(self.old)}"
         if self.kind == "added" and self.new is not None:
-            return f"added {_label(self.new)}, {len(self.new.clients)} clients"
+            return f"added {_label(self.new)}, {_clients(self.new)}"
         assert self.old is not None and self.new is not None
         return f"{_who(self.old)}: " + "; ".join(self.details)
 

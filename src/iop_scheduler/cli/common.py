@@ -53,6 +53,13 @@ def note_other_clinic(
         )
 
 
+def written_note(status: Status, output: str) -> str:
+    """What the -o file holds: a timetable, or only the status and the explanation."""
+    if status.has_timetable:
+        return f"Timetable written to {output}"
+    return f"No timetable (status {status.value}); the result was written to {output}"
+
+
 def require_timetable(timetable: Timetable, file: str, purpose: str) -> None:
     """Raise `InputError` unless the file holds a timetable (status optimal or feasible).
 

@@ -22,6 +22,7 @@ from .common import (
     output_format_option,
     require_timetable,
     solver_options,
+    written_note,
 )
 
 
@@ -127,7 +128,7 @@ def replan_command(
             click.echo("\nWhat changed")
             click.echo("\n".join(outcome.diff.lines()))
         if output:
-            click.echo(f"\nTimetable written to {output}")
+            click.echo(f"\n{written_note(outcome.result.status, output)}")
         if new_instance:
             click.echo(f"The week after the changes written to {new_instance}")
     sys.exit(EXIT_OK if outcome.result.status.has_timetable else EXIT_FINDINGS)

@@ -18,6 +18,7 @@ from .common import (
     load_option_timetable,
     output_format_option,
     solver_options,
+    written_note,
 )
 
 
@@ -102,5 +103,5 @@ def solve_command(
     else:
         click.echo(result_summary(week, result))
         if output:
-            click.echo(f"\nTimetable written to {output}")
+            click.echo(f"\n{written_note(result.status, output)}")
     sys.exit(EXIT_OK if result.status.has_timetable else EXIT_FINDINGS)

@@ -22,7 +22,7 @@ from ..options import DTIME_PER_SECOND, SolveOptions
 from ..result import ModelStats, PenaltyTerm, ProgressPoint, Result, Status
 from ..scoring import scored_timetable
 from .client_bound import ClientBound, client_bound, client_bound_holds
-from .explain import explain_from_model
+from .explain import NO_EXPLANATION_IN_TIME, explain_from_model
 from .model import BuildStopped, TimetableModel, deadline_passed
 from .placement import place_sessions
 
@@ -456,17 +456,15 @@ def _solve_cpsat(
         timetable.explanation = [
             f"no valid week was found within the time limit of {options.time_limit:g} s "
             f"(building the model and a starting week took {build_seconds:.1f} s of it); "
-            "give it a longer time limit (--time-limit)"
+            "give it a longer time limit (--time-limit), or run `iop-scheduler explain` to "
+            "find out whether any valid week exists"
         ]
     elif status is Status.INFEASIBLE:
         reasons = list(tm.infeasible_reasons)
         left = options.time_limit - (time.monotonic() - started)
         if not reasons and left > 1:
             reasons = explain_from_model(instance, min(left, 60.0), candidates)
-        timetable.explanation = reasons or [
-            "proven infeasible, but no explanation was found in the time left; run "
-            "`iop-scheduler explain` with a longer --time-limit"
-        ]
+        timetable.explanation = reasons or [NO_EXPLANATION_IN_TIME]
     status = Status(timetable.status)
     bound = timetable.bound
     total = time.monotonic() - started
