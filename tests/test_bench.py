@@ -123,3 +123,13 @@ def test_plots_of_runs_without_any_timetable_draw_no_empty_legend(tmp_path):
         warnings.simplefilter("error")
         written = plot_results([lost], tmp_path)
     assert all(path.exists() for path in written)
+
+
+def test_bench_takes_output_as_the_other_commands_do():
+    from click.testing import CliRunner
+
+    from iop_scheduler.cli import cli
+
+    text = CliRunner().invoke(cli, ["bench", "--help"]).output
+    # -o is --output everywhere; --out stays for the commands already written down.
+    assert "-o, --output, --out" in text

@@ -45,7 +45,9 @@ from .common import handles_input_errors, time_limit_option, workers_option
 )
 @click.option(
     "-o",
+    "--output",
     "--out",
+    "out",
     type=click.Path(file_okay=False),
     default="benchmarks/results",
     show_default=True,
