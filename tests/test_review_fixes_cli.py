@@ -68,6 +68,28 @@ def test_explain_names_the_rules_when_the_search_under_assumptions_stalls(monkey
     assert "client c1 needs" in named and "client c2 needs" in named
 
 
+def test_a_dropped_booking_is_left_free_not_cancelled(monkeypatch):
+    # The fallback once switched every family it dropped off; for a booking that cancels
+    # it, and its client (who has no other option at that hour) could then attend nothing:
+    # the shrinking blamed z9, whom the booking serves, instead of c1 and c2.
+    instance = base_instance(
+        clinicians=[clinician("cl1"), clinician("cl2", availability={"mon": [["09:00", "11:00"]]})],
+        clients=[client("c1", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
+                        availability={"mon": [["10:00", "11:00"]]}),
+                 client("c2", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
+                        availability={"mon": [["10:00", "11:00"]]}),
+                 client("z9", requires={"ind": 1}, availability={"mon": [["09:00", "10:00"]]})],
+        fixed_sessions=[{"type": "ind", "day": "mon", "start": "09:00", "clinician": "cl1",
+                         "room": "r2", "clients": ["z9"]}],
+    )  # fmt: skip
+    monkeypatch.setattr(model_explain, "_solve_with", stalled_assumptions)
+    found = explain(instance, time_limit=20)
+    assert found.infeasible is True, found
+    named = " ".join(found.reasons)
+    assert "c1" in named and "c2" in named, found.reasons
+    assert "z9" not in named, found.reasons
+
+
 def test_explain_says_so_when_no_time_is_left_to_name_the_rules(monkeypatch, tmp_path):
     model = model_explain.TimetableModel(
         model_explain.build_candidates(two_clients_one_hour()), explain=True

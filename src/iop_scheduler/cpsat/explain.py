@@ -68,16 +68,20 @@ def _solve_with(tm: TimetableModel, assumed: list[str], seconds: float) -> tuple
 def _solve_fixed(
     tm: TimetableModel, enforced: list[str], seconds: float
 ) -> tuple[object, list[str]]:
-    """Solve with the enforced families fixed on and the others off, fully presolved.
+    """Solve with the enforced families fixed on and the others free, fully presolved.
 
-    The status is the same as `_solve_with`'s, but no smaller conflicting set comes with
-    it (CP-SAT gives one only for assumptions): the set is ``enforced``.
+    The same question as `_solve_with`'s assumptions, so the same status, but no smaller
+    conflicting set comes with it (CP-SAT gives one only for assumptions): the set is
+    ``enforced``. The others are left free, not switched off: switching a booking's family
+    off cancels the booking, which frees nobody (the candidates already left its clinician,
+    room and clients no other option at its time), so "off" would be stricter than the
+    week and an infeasible trial would prove nothing about the families kept.
     """
     model = tm.model.clone()
     model.clear_assumptions()
-    on = set(enforced)
-    for family, literal in tm.assumptions.items():
-        model.add(model.get_bool_var_from_proto_index(literal.index) == int(family in on))
+    for family in enforced:
+        literal = tm.assumptions[family]
+        model.add(model.get_bool_var_from_proto_index(literal.index) == 1)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, seconds)
     code = solver.solve(model)
