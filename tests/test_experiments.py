@@ -69,12 +69,9 @@ def test_bound_beside_greedy_reports_both():
     assert "greedy week: feasible" in out and "complete" in out
 
 
-def test_client_rows_trial_never_cuts_off_a_week():
-    out = run("client_rows.py", str(ROOT / "instances" / "tiny.json"), "--rows",
-              "--time-limit", "8")  # fmt: skip
-    least = float(out.splitlines()[0].split()[2].replace(",", ""))
-    last = out.splitlines()[-1]
-    assert "rows stated" in out and ("FEASIBLE" in last or "OPTIMAL" in last)
-    penalty = float(last.split("penalty ")[1].split()[0].replace(",", ""))
-    # Every row is valid: the week found still costs at least the per-client sum.
-    assert penalty >= least
+def test_client_rows_hold_for_a_valid_week():
+    out = run("client_rows.py", str(ROOT / "instances" / "small.json"), "--rows",
+              "--time-limit", "6")  # fmt: skip
+    stated = int(out.splitlines()[0].rsplit(maxsplit=1)[1])
+    # Every row must hold for every valid week; the completed greedy week is one.
+    assert stated > 0 and "rows the greedy week breaks: 0" in out

@@ -369,4 +369,5 @@ def test_markdown_escape():
     assert escape_markdown("<b>&</b>") == "&lt;b&gt;&amp;&lt;/b&gt;"
     assert escape_markdown("one\r\ntwo\nthree\rfour") == "one two three four"
     assert escape_markdown("*_`[]\\") == "\\*\\_\\`\\[\\]\\\\"
+    assert escape_markdown("~~struck~~") == "\\~\\~struck\\~\\~"
     assert escape_markdown("Group 1, 09:00-10:00") == "Group 1, 09:00-10:00"

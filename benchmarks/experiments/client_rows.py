@@ -48,7 +48,7 @@ def main() -> None:
     seats = {pv.pool.index: pv.most_attendees for pv in tm.vars.pools}
     weights = instance.weights
     least_total = 0
-    rows = 0
+    rows: list[tuple[list[tuple[int, int]], int]] = []  # (coefficient, variable index), least
     for client in instance.clients:
         if not tm.vars.attendances.get(client.id):
             continue
@@ -62,7 +62,7 @@ def main() -> None:
         least_total += least
         if not args.rows or least == 0:
             continue
-        terms: list[Any] = []
+        terms: list[tuple[int, int]] = []
         for option in tm.vars.attendances[client.id]:
             individual = instance.type_by_id[option.type_id].kind == "individual"
             cost = staff_share(option, seats, weights.staff_minute, individual)
@@ -71,16 +71,22 @@ def main() -> None:
             ):
                 cost += SCALE * weights.preference_miss
             if cost:
-                terms.append(cost * option.literal)
+                terms.append((cost, option.literal.index))
         for (client_id, _), day in tm.vars.client_days.items():
             if client_id == client.id and day.idle is not None:
-                terms.append(SCALE * weights.client_idle_minute * day.idle)
-        tm.model.add(sum(terms) >= least)
-        rows += 1
-    print(f"per-client sum {least_total / SCALE:,.1f}, rows stated {rows}")
+                terms.append((SCALE * weights.client_idle_minute, day.idle.index))
+        expression: Any = sum(c * tm.model.get_int_var_from_proto_index(i) for c, i in terms)
+        tm.model.add(expression >= least)
+        rows.append((terms, least))
+    print(f"per-client sum {least_total / SCALE:,.1f}, rows stated {len(rows)}")
 
     greedy = solve_greedy(instance, SolveOptions())
     tm.add_hint(greedy.timetable, complete_seconds=10)
+    # Each row must hold for every valid week: check it on the greedy week (completed).
+    hint = tm.model.proto.solution_hint
+    value = dict(zip(hint.vars, hint.values, strict=True))
+    broken = sum(1 for terms, least in rows if sum(c * value[i] for c, i in terms) < least)
+    print(f"rows the greedy week breaks: {broken}")
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.1, args.time_limit - (time.monotonic() - started))

@@ -574,12 +574,7 @@ def _booked_hours(inst: Instance, booked: dict[str, _Booked]) -> Iterator[Findin
 
 def _booked_too_long(inst: Instance, clin_id: str, entry: _Booked) -> bool:
     """Whether `_booked_hours` reports this clinician (then the caseload adds nothing)."""
-    clin = inst.clinician_by_id[clin_id]
-    day_cap, week_cap = clin.max_hours_per_day, clin.max_hours_per_week
-    return (
-        day_cap is not None
-        and any(entry.minutes(d) > hours_to_minutes_floor(day_cap) for d in inst.days)
-    ) or (week_cap is not None and entry.week > hours_to_minutes_floor(week_cap))
+    return next(_booked_hours(inst, {clin_id: entry}), None) is not None
 
 
 def _caseloads(inst: Instance, booked: dict[str, _Booked]) -> Iterator[Finding]:

@@ -50,7 +50,7 @@ def unescape_csv_cell(text: str) -> str:
     return text
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]|])")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -59,7 +59,9 @@ def escape_markdown(text: str) -> str:
 
     ``&``, ``<`` and ``>`` become HTML entities (no tag of a name reaches the page), a
     line break becomes a space (a table row is one line), and ``|``, ``\\``, ``*``, ``_``,
-    backtick, ``[`` and ``]`` get a backslash (no cell split, emphasis, code or link).
+    ``~``, backtick, ``[`` and ``]`` get a backslash (no cell split, emphasis,
+    strikethrough, code or link syntax). A bare address (``https://...``) may still be
+    shown as a link by renderers that link addresses on their own, such as GitHub's.
     """
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _LINE_BREAK.sub(" ", text)

@@ -226,11 +226,20 @@ def write_atomic(
         raise
 
 
-def _new_file_mode() -> int:
-    """The permissions of a new file under the umask: mkstemp's files are 0600 otherwise."""
+def _read_umask() -> int:
     umask = os.umask(0)  # the only way to read the umask is to set it
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+#: Read once, at import: setting the process-wide umask later, even for an instant, could
+#: give a file another thread creates meanwhile the wrong permissions.
+_UMASK = _read_umask()
+
+
+def _new_file_mode() -> int:
+    """The permissions of a new file under the umask: mkstemp's files are 0600 otherwise."""
+    return 0o666 & ~_UMASK
 
 
 def write_files_atomic(folder: str | os.PathLike[str], files: Mapping[str, bytes]) -> list[Path]:
@@ -250,11 +259,12 @@ def write_files_atomic(folder: str | os.PathLike[str], files: Mapping[str, bytes
     """
     root = Path(folder)
     targets = [root / name for name in files]
-    made = [p for p in (root, *root.parents) if not p.exists()]  # the folders to make
+    made: list[Path] = []
     staged: list[str] = []
     current = root
     mode = _new_file_mode()
     try:
+        made = [p for p in (root, *root.parents) if not p.exists()]  # the folders to make
         for target, data in zip(targets, files.values(), strict=True):
             current = target
             if target.is_dir():

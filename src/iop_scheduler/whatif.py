@@ -41,7 +41,7 @@ from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
 from .escaping import escape_csv_cell
 from .interrupt import ctrl_c_ends_the_run, stopped_early
-from .io import as_instance, write_bytes_atomic, write_text_atomic
+from .io import as_instance, write_bytes_atomic, write_files_atomic, write_text_atomic
 from .result import TERM_NAMES, PenaltyTerm, Status
 
 #: The name of the unchanged week in every comparison.
@@ -715,15 +715,20 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
-def write_csv(path: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]) -> Path:
-    """Write the comparison as CSV (atomically): a row per scenario, base first."""
+def comparison_csv(outcomes: Sequence[ScenarioOutcome]) -> str:
+    """The comparison as CSV text: a row per scenario, base first."""
     rows = comparison_rows(outcomes)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-    write_text_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def write_csv(path: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]) -> Path:
+    """Write the comparison as CSV (atomically): a row per scenario, base first."""
+    write_text_atomic(path, comparison_csv(outcomes))
     return Path(path)
 
 
@@ -782,21 +787,33 @@ def comparison_figure(outcomes: Sequence[ScenarioOutcome]) -> Any:
     return figure
 
 
-def write_chart(path: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]) -> Path:
-    """Write the comparison chart as PNG (atomically)."""
+def comparison_png(outcomes: Sequence[ScenarioOutcome]) -> bytes:
+    """The comparison chart as PNG bytes."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     figure = comparison_figure(outcomes)
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    write_bytes_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def write_chart(path: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]) -> Path:
+    """Write the comparison chart as PNG (atomically)."""
+    write_bytes_atomic(path, comparison_png(outcomes))
     return Path(path)
 
 
 def write_outputs(
     folder: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]
 ) -> list[Path]:
-    """Write ``whatif.csv`` and ``whatif.png`` into ``folder``; return their paths."""
-    target = Path(folder)
-    return [write_csv(target / CSV_FILE, outcomes), write_chart(target / CHART_FILE, outcomes)]
+    """Write ``whatif.csv`` and ``whatif.png`` into ``folder``; return their paths.
+
+    Both are built, and both targets checked, before either is replaced
+    (`write_files_atomic`): a failure leaves last run's pair as it was, not half replaced.
+    """
+    files = {
+        CSV_FILE: comparison_csv(outcomes).encode("utf-8"),
+        CHART_FILE: comparison_png(outcomes),
+    }
+    return write_files_atomic(folder, files)

@@ -64,7 +64,10 @@ def stale_calendars(folder: str | os.PathLike[str], written: list[Path]) -> list
     if not root.is_dir():
         return []
     mine = {p.name for p in written}
-    found = [p for p in root.iterdir() if CALENDAR_FILE.fullmatch(p.name) and p.is_file()]
+    try:  # only a note: a folder that can be written but not listed gets none
+        found = [p for p in root.iterdir() if CALENDAR_FILE.fullmatch(p.name) and p.is_file()]
+    except OSError:
+        return []
     return sorted(p for p in found if p.name not in mine)
 
 
