@@ -15,12 +15,12 @@ from iop_scheduler.options import ModelSettings, SolveOptions
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
 
 
-def searches(lns_after_bound: bool) -> tuple[list[str], object]:
+def searches(lns_after_bound: bool, workers: int = 2) -> tuple[list[str], object]:
     """Solve tiny for 8 s with the search log captured; the log lines and the result."""
     lines: list[str] = []
     options = SolveOptions(
         time_limit=8,
-        workers=2,
+        workers=workers,
         log=True,
         log_callback=lines.append,
         model=ModelSettings(lns_after_bound=lns_after_bound),
@@ -67,4 +67,19 @@ def test_one_phase_when_switched_off(impatient, any_size):
 def test_one_phase_on_small_models(impatient):
     """The tiny week's model is far below the size where the bound search stalls."""
     lines, _ = searches(lns_after_bound=True)
+    assert sum(line.startswith("Starting CP-SAT solver") for line in lines) == 1
+
+
+def test_one_worker_gets_two_phases_whatever_the_size():
+    """Alone, the max-LP worker leaves the local search no thread: it switches at 30%."""
+    lines, result = searches(lns_after_bound=True, workers=1)
+    starts = [line for line in lines if line.startswith("Starting CP-SAT solver")]
+    assert len(starts) == 2, "the local-search phase did not start"
+    second = lines[lines.index(starts[1]) :]
+    assert any("use_lns_only: true" in line for line in second)
+    assert result.bound > 0  # the bound phase's
+
+
+def test_one_worker_keeps_one_phase_when_switched_off():
+    lines, _ = searches(lns_after_bound=False, workers=1)
     assert sum(line.startswith("Starting CP-SAT solver") for line in lines) == 1

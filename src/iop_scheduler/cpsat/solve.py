@@ -200,11 +200,21 @@ BOUND_STALL_MIN_SECONDS = 5.0
 #: after long still spells (the 6-client ladder clinic is proven optimal in 15-28 s, and
 #: a switch at 15 s lost that proof), and the small sample gained nothing (0.99x).
 LNS_PHASE_MIN_VARIABLES = 20_000
+#: With one worker CP-SAT runs its one full subsolver (max-LP) alone, and its local search
+#: never gets the thread: the week stayed the greedy one (small 8,370 at 30 s; shortfall
+#: mode on client-days 157,050 where two workers find 64,470), and `whatif` solves each
+#: scenario with one worker. So one worker always gets two phases, switching to local
+#: search once it has a week and this share of the search time has passed.
+ONE_WORKER_BOUND_SHARE = 0.3
 
 
 @contextmanager
 def _stop_when_bound_stalls(
-    solver: cp_model.CpSolver, progress: _Progress, seconds: float, enabled: bool
+    solver: cp_model.CpSolver,
+    progress: _Progress,
+    seconds: float,
+    enabled: bool,
+    single_worker: bool = False,
 ) -> Iterator[threading.Event]:
     """Stop the search once it has a timetable and its bound has stopped moving.
 
@@ -225,11 +235,15 @@ def _stop_when_bound_stalls(
     def watch() -> None:
         while not done.wait(0.25):
             now = time.monotonic()
-            if (
-                progress.has_solution
-                and now - started >= max(patience, BOUND_PHASE_MIN_SHARE * seconds)
-                and now - progress.last_bound_at >= patience
-            ):
+            if single_worker:
+                switch = progress.has_solution and now - started >= ONE_WORKER_BOUND_SHARE * seconds
+            else:
+                switch = (
+                    progress.has_solution
+                    and now - started >= max(patience, BOUND_PHASE_MIN_SHARE * seconds)
+                    and now - progress.last_bound_at >= patience
+                )
+            if switch:
                 stalled.set()
                 solver.stop_search()
                 return
@@ -399,14 +413,17 @@ def _solve_cpsat(
     if ctrl_c.pressed.is_set():  # pressed before the search: return the hint (or nothing)
         params.max_time_in_seconds = 0.0
     solve_started = time.monotonic()
+    single_worker = params.num_workers == 1
     lns_after_bound = (
         options.model.lns_after_bound
         and not options.reproducible
-        and len(proto.variables) >= LNS_PHASE_MIN_VARIABLES
+        and (single_worker or len(proto.variables) >= LNS_PHASE_MIN_VARIABLES)
     )
     with (
         ctrl_c.stopping(solver.stop_search),
-        _stop_when_bound_stalls(solver, progress, remaining, lns_after_bound) as stalled,
+        _stop_when_bound_stalls(
+            solver, progress, remaining, lns_after_bound, single_worker
+        ) as stalled,
     ):
         # Loading a large model alone takes CP-SAT a while: when building the week used up
         # the time limit, do not start it (the greedy week, if any, is returned below).
