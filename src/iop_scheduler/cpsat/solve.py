@@ -221,7 +221,8 @@ def _stop_when_bound_stalls(
     With two workers, one runs the max-LP bound search and one the local searches. On the
     samples the bound stops moving after 10-15 s (benchmarks/README, "Two phases"), and
     from then on half the machine proves nothing. The event tells the caller to go on
-    with local search only.
+    with local search only. A ``single_worker`` switches at a fixed share of the time
+    instead (`ONE_WORKER_BOUND_SHARE`): its bound worker is all the search there is.
     """
     stalled = threading.Event()
     if not enabled:
