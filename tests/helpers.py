@@ -171,3 +171,27 @@ def solve_checked(
     if result.status is Status.INFEASIBLE:
         assert table.explanation, "an infeasible week must come with its reasons"
     return result
+
+
+def two_clients_one_hour() -> Instance:
+    """c1 and c2 must each see cl2, free 09:00-11:00, but both can come 10:00-11:00 only.
+
+    One hour, one session: infeasible, and no quick check of diagnose fires.
+    """
+    both = {"mon": [["10:00", "11:00"]]}
+    return base_instance(
+        clinicians=[clinician("cl1"), clinician("cl2", availability={"mon": [["09:00", "11:00"]]})],
+        clients=[client("c1", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
+                        availability=both),
+                 client("c2", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
+                        availability=both)],
+    )  # fmt: skip
+
+
+#: Two "sud" clients who each need one 60-minute group, one counselor, a 09:00-12:00 Monday.
+TWO_SUD_CLIENTS: dict[str, Any] = base_dict(
+    clients=[
+        client("c1", track="sud", requires={"grp": 1}),
+        client("c2", track="sud", requires={"grp": 1}),
+    ]
+)

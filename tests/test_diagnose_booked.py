@@ -11,7 +11,7 @@ import json
 from click.testing import CliRunner
 
 from helpers import base_dict, base_instance, client, clinician, solve_checked
-from iop_scheduler import Status
+from iop_scheduler import Instance, Status
 from iop_scheduler.cli import cli
 from iop_scheduler.diagnose import diagnose
 
@@ -68,26 +68,26 @@ def test_booked_hours_and_the_caseload_exactly_at_the_week_limit_are_not_reporte
     assert solve_checked(instance, time_limit=5).status.has_timetable
 
 
-def test_a_booked_session_of_the_caseload_counts_once():
-    # c1's required hour with cl2 is the booked one: cl2 leads 2 h, within the limit.
-    instance = base_instance(
-        clinicians=[clinician("cl1"), clinician("cl2", max_hours_per_week=2)],
+def c1_booked_with_cl2(week_hours: int) -> Instance:
+    """cl2 carries c1 and c2 and works ``week_hours`` a week; c1's hour with cl2 is booked."""
+    return base_instance(
+        clinicians=[clinician("cl1"), clinician("cl2", max_hours_per_week=week_hours)],
         clients=caseload("c1", "c2"),
         fixed_sessions=[{"type": "ind", "day": "mon", "start": "09:00", "clinician": "cl2",
                          "room": "r2", "clients": ["c1"]}],
     )  # fmt: skip
+
+
+def test_a_booked_session_of_the_caseload_counts_once():
+    # c1's required hour with cl2 is the booked one: cl2 leads 2 h, within the limit.
+    instance = c1_booked_with_cl2(2)
     assert diagnose(instance) == []
     assert solve_checked(instance, time_limit=5).status.has_timetable
 
 
 def test_a_booked_session_of_the_caseload_counts_once_when_over():
     # Same, with one hour a week: the booking is that hour, c2's session is one more.
-    instance = base_instance(
-        clinicians=[clinician("cl1"), clinician("cl2", max_hours_per_week=1)],
-        clients=caseload("c1", "c2"),
-        fixed_sessions=[{"type": "ind", "day": "mon", "start": "09:00", "clinician": "cl2",
-                         "room": "r2", "clients": ["c1"]}],
-    )  # fmt: skip
+    instance = c1_booked_with_cl2(1)
     finding = only_finding(instance, "clinician_hours")
     assert finding.clients == ("c2",)
     assert "leads 1h of booked sessions (fixed session 0)" in str(finding)

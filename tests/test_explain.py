@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import base_instance, client, clinician, solve_checked
+from helpers import base_instance, client, clinician, solve_checked, two_clients_one_hour
 from iop_scheduler import Status, load_instance, validate
 from iop_scheduler.cli import cli
 from iop_scheduler.diagnose import diagnose
@@ -131,14 +131,7 @@ def test_the_model_explains_what_the_quick_checks_miss():
     # c1 and c2 must each see cl2, who is free 09:00-11:00 (two hours: enough for both),
     # but both clients can only come 10:00-11:00: one hour, one session. No quick check
     # fires; the model's conflict set names both clients' weeks.
-    both = {"mon": [["10:00", "11:00"]]}
-    instance = base_instance(
-        clinicians=[clinician("cl1"), clinician("cl2", availability={"mon": [["09:00", "11:00"]]})],
-        clients=[client("c1", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
-                        availability=both),
-                 client("c2", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
-                        availability=both)],
-    )  # fmt: skip
+    instance = two_clients_one_hour()
     assert diagnose(instance) == []
     found = explain(instance, time_limit=10)
     assert found.infeasible is True and found.source == "model"

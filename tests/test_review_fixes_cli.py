@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from ortools.sat.python import cp_model
 
 import iop_scheduler.cpsat.explain as model_explain
-from helpers import base_dict, base_instance, client, clinician, session
+from helpers import base_dict, base_instance, client, clinician, session, two_clients_one_hour
 from iop_scheduler import score
 from iop_scheduler.cli import cli
 from iop_scheduler.diagnose import diagnose
@@ -33,18 +33,6 @@ def run(*args: str) -> Any:
 def write(path: Path, data: dict[str, Any]) -> str:
     path.write_text(json.dumps(data))
     return str(path)
-
-
-def two_clients_one_hour() -> Any:
-    """c1 and c2 must each see cl2 in the one hour both can come: no quick check fires."""
-    both = {"mon": [["10:00", "11:00"]]}
-    return base_instance(
-        clinicians=[clinician("cl1"), clinician("cl2", availability={"mon": [["09:00", "11:00"]]})],
-        clients=[client("c1", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
-                        availability=both),
-                 client("c2", requires={"ind": 1}, assigned_clinicians={"ind": "cl2"},
-                        availability=both)],
-    )  # fmt: skip
 
 
 def stalled_assumptions(tm: Any, assumed: list[str], seconds: float) -> tuple[object, list[str]]:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from helpers import base_dict, client
+from helpers import TWO_SUD_CLIENTS
 from iop_scheduler import Instance, load_instance, validate
 from iop_scheduler.changes import Scenarios, apply_scenario
 from iop_scheduler.cli import cli
@@ -47,13 +47,7 @@ TINY_SCENARIOS: dict[str, Any] = {
     ],
 }
 
-#: Two "sud" clients who each need one 60-minute group, one counselor, a 09:00-12:00 Monday.
-QUICK_WEEK: dict[str, Any] = base_dict(
-    clients=[
-        client("c1", track="sud", requires={"grp": 1}),
-        client("c2", track="sud", requires={"grp": 1}),
-    ]
-)
+QUICK_WEEK: dict[str, Any] = TWO_SUD_CLIENTS
 
 #: A week of one 3-hour day cannot give anyone 5 hours: both clients fall short by at least
 #: 2 hours each, whatever the solver does. Two more clients still fit the one group (max 4).

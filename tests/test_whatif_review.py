@@ -21,20 +21,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from helpers import base_dict, client
+from helpers import TWO_SUD_CLIENTS
 from iop_scheduler import load_instance
 from iop_scheduler.capacity import CapacityReport, Utilisation, render_report
 from iop_scheduler.cli import cli
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "whatif.md"
 
-#: Two clients who each need one 60-minute group, one counselor, a 09:00-12:00 Monday.
-WEEK: dict[str, Any] = base_dict(
-    clients=[
-        client("c1", track="sud", requires={"grp": 1}),
-        client("c2", track="sud", requires={"grp": 1}),
-    ]
-)
+WEEK: dict[str, Any] = TWO_SUD_CLIENTS
 
 #: One day and one counselor cannot give two days, two disciplines or two "grp" sessions
 #: (at most one of a type a day): each client is 1 day and 1 discipline short, and c1 one
