@@ -189,7 +189,12 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write bytes through a temporary file in the same folder, then rename it into place."""
-    write_atomic(path, lambda handle: handle.write(data))
+    write_atomic(path, _writes(data))
+
+
+def _writes(data: bytes) -> Callable[[Any], object]:
+    """A writer for `write_atomic` and `_stage` that writes ``data``."""
+    return lambda handle: handle.write(data)
 
 
 def write_atomic(
@@ -202,17 +207,10 @@ def write_atomic(
     """
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except (FileExistsError, NotADirectoryError):
-        message = "cannot write: a file stands where a folder should be"
-        raise InputError(message, file=str(path)) from None
+        tmp_name = _stage(target, writer)
     except OSError as err:
-        raise InputError(f"cannot write: {err.strerror}", file=str(path)) from None
+        raise _cannot_write(err, path) from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            writer(handle)
-        os.chmod(tmp_name, _new_file_mode())
         if not replace:  # only checking that the folder takes a file
             if target.is_dir():
                 raise IsADirectoryError(21, "a folder stands where the file should be")
@@ -221,9 +219,35 @@ def write_atomic(
         os.replace(tmp_name, target)
     except BaseException as err:
         Path(tmp_name).unlink(missing_ok=True)
-        if isinstance(err, OSError):  # e.g. the target is a folder, or the disk is full
+        if isinstance(err, OSError):  # e.g. the target is a folder
             raise InputError(f"cannot write: {err.strerror}", file=str(path)) from None
         raise
+
+
+def _stage(target: Path, writer: Callable[[Any], object]) -> str:
+    """A temporary file beside ``target`` (its folders made), written by ``writer``.
+
+    Returns its name; it has a new file's usual permissions. Raises `OSError` (with no
+    temporary file left) when the folder cannot be made or does not take the file.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            writer(handle)
+        os.chmod(tmp_name, _new_file_mode())  # mkstemp's files are 0600
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return tmp_name
+
+
+def _cannot_write(err: OSError, path: str | os.PathLike[str]) -> InputError:
+    """The one-line error for a file that could not be staged at ``path``."""
+    if isinstance(err, (FileExistsError, NotADirectoryError)):
+        message = "cannot write: a file stands where a folder should be"
+        return InputError(message, file=str(path))
+    return InputError(f"cannot write: {err.strerror}", file=str(path))
 
 
 def _read_umask() -> int:
@@ -262,19 +286,13 @@ def write_files_atomic(folder: str | os.PathLike[str], files: Mapping[str, bytes
     made: list[Path] = []
     staged: list[str] = []
     current = root
-    mode = _new_file_mode()
     try:
         made = [p for p in (root, *root.parents) if not p.exists()]  # the folders to make
         for target, data in zip(targets, files.values(), strict=True):
             current = target
             if target.is_dir():
                 raise IsADirectoryError(21, "a folder stands where the file should be")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            staged.append(tmp_name)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(tmp_name, mode)
+            staged.append(_stage(target, _writes(data)))
     except BaseException as err:
         for name in staged:
             Path(name).unlink(missing_ok=True)
@@ -283,11 +301,8 @@ def write_files_atomic(folder: str | os.PathLike[str], files: Mapping[str, bytes
                 path.rmdir()
             except OSError:
                 break
-        if isinstance(err, (FileExistsError, NotADirectoryError)):
-            message = "cannot write: a file stands where a folder should be"
-            raise InputError(message, file=str(current)) from None
         if isinstance(err, OSError):
-            raise InputError(f"cannot write: {err.strerror}", file=str(current)) from None
+            raise _cannot_write(err, current) from None
         raise
     done = 0
     try:
