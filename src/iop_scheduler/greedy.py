@@ -1102,19 +1102,24 @@ def solve_greedy(
     started = time.monotonic() if started is None else started
     candidates = build_candidates(instance)
 
+    def score(tried: _Attempt) -> None:
+        tried.timetable, tried.terms = scored_timetable(
+            instance,
+            tried.coordinator.scheduled(),
+            bound=None,
+            previous=options.previous,
+            allow_shortfalls=options.allow_shortfalls,
+        )
+        tried.violations = validate(
+            instance, tried.timetable, allow_shortfalls=options.allow_shortfalls
+        )
+
     def attempt(coordinator: GreedyCoordinator, unmet: list[str]) -> _Attempt:
         tried = _Attempt(coordinator, unmet)
         if options.allow_shortfalls:
             # With shortfalls allowed a week that leaves clients short is valid too, so the
             # measure is the scorer's penalty (shortfall minutes weigh most), not the count.
-            tried.timetable, tried.terms = scored_timetable(
-                instance,
-                coordinator.scheduled(),
-                bound=None,
-                previous=options.previous,
-                allow_shortfalls=True,
-            )
-            tried.violations = validate(instance, tried.timetable, allow_shortfalls=True)
+            score(tried)
         return tried
 
     best: _Attempt | None = None
@@ -1166,17 +1171,9 @@ def solve_greedy(
     coordinator, unmet = best.coordinator, best.unmet
     elapsed = time.monotonic() - started
     stats = ModelStats(pools=len(candidates.pools))
-    if best.timetable is None:
-        best.timetable, best.terms = scored_timetable(
-            instance,
-            coordinator.scheduled(),
-            bound=None,
-            previous=options.previous,
-            allow_shortfalls=options.allow_shortfalls,
-        )
-        best.violations = validate(
-            instance, best.timetable, allow_shortfalls=options.allow_shortfalls
-        )
+    if best.timetable is None:  # strict mode scores the chosen week alone
+        score(best)
+    assert best.timetable is not None
     timetable, terms, violations = best.timetable, best.terms, best.violations
     timetable.solve_seconds = round(elapsed, 3)
     if violations or (unmet and not options.allow_shortfalls):
