@@ -229,6 +229,11 @@ def _stop_when_bound_stalls(
         yield stalled
         return
     patience = max(BOUND_STALL_MIN_SECONDS, BOUND_STALL_SHARE * seconds)
+    earliest = (
+        ONE_WORKER_BOUND_SHARE * seconds
+        if single_worker
+        else max(patience, BOUND_PHASE_MIN_SHARE * seconds)
+    )
     started = time.monotonic()
     progress.last_bound_at = started
     done = threading.Event()
@@ -236,15 +241,11 @@ def _stop_when_bound_stalls(
     def watch() -> None:
         while not done.wait(0.25):
             now = time.monotonic()
-            if single_worker:
-                switch = progress.has_solution and now - started >= ONE_WORKER_BOUND_SHARE * seconds
-            else:
-                switch = (
-                    progress.has_solution
-                    and now - started >= max(patience, BOUND_PHASE_MIN_SHARE * seconds)
-                    and now - progress.last_bound_at >= patience
-                )
-            if switch:
+            if (
+                progress.has_solution
+                and now - started >= earliest
+                and (single_worker or now - progress.last_bound_at >= patience)
+            ):
                 stalled.set()
                 solver.stop_search()
                 return
