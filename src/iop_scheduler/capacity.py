@@ -46,6 +46,7 @@ from .errors import InputError
 from .interrupt import ctrl_c_ends_the_run, stopped_early
 from .result import Status
 from .validator import validate
+from .wording import plural
 
 
 @dataclass(frozen=True)
@@ -425,10 +426,6 @@ def _bracket(served: Callable[[int], bool], max_added: int) -> tuple[int | None,
 # -- the report ----------------------------------------------------------------------------
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def probe_text(probe: Probe) -> str:
     """``served (optimal, 0.4 s)`` or ``not served: 2 clients short (requires:ind 2)``."""
     timing = f"{probe.status.value}, {probe.seconds:.1f} s"
@@ -439,7 +436,7 @@ def probe_text(probe: Probe) -> str:
     if probe.valid is False:
         return f"not served: the validator rejects the timetable ({timing})"
     rules = ", ".join(f"{rule} {count}" for rule, count in sorted(probe.short_rules.items()))
-    return f"not served: {_plural(probe.clients_under_served, 'client')} short ({rules}; {timing})"
+    return f"not served: {plural(probe.clients_under_served, 'client')} short ({rules}; {timing})"
 
 
 def _share(item: Utilisation) -> str:
@@ -474,7 +471,7 @@ def render_report(report: CapacityReport) -> str:
                 else ""
             )
             lines.append(
-                f"Capacity so far: at least {_plural(report.added, f'more {track} client')}{upper}."
+                f"Capacity so far: at least {plural(report.added, f'more {track} client')}{upper}."
             )
     elif report.added is None and any(p.added == 0 for p in report.unknown_probes):
         lines.append(
@@ -486,12 +483,12 @@ def render_report(report: CapacityReport) -> str:
         )
     elif report.reached_max:
         lines.append(
-            f"Capacity: at least {_plural(report.added, f'more {track} client')} "
+            f"Capacity: at least {plural(report.added, f'more {track} client')} "
             f"(every N up to --max {report.max_added} was served; raise --max to look further)."
         )
     else:
         lines.append(
-            f"Capacity: {_plural(report.added, f'more {track} client')} with no shortfall; "
+            f"Capacity: {plural(report.added, f'more {track} client')} with no shortfall; "
             f"+{report.first_unserved} falls short."
         )
     if report.unknown_probes:

@@ -25,6 +25,7 @@ from .candidates import (
 )
 from .domain import Instance
 from .times import DAY_NAMES, Day, day_index, format_hhmm, format_minutes
+from .wording import plural
 
 
 @dataclass(frozen=True)
@@ -649,7 +650,7 @@ def _caseloads(inst: Instance, booked: dict[str, _Booked]) -> Iterator[Finding]:
                 why += f", {_hours(free_total)} of it outside the bookings"
         names = who[clin_id]
         clients = (
-            f"{len(names)} client{'s' if len(names) > 1 else ''} ({', '.join(names[:10])}"
+            f"{plural(len(names), 'client')} ({', '.join(names[:10])}"
             f"{'...' if len(names) > 10 else ''})"
         )
         if entry.week:

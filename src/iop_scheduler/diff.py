@@ -15,6 +15,7 @@ from typing import Any
 
 from .domain import ScheduledSession, Timetable
 from .times import DAY_NAMES, day_index, format_hhmm
+from .wording import plural
 
 Attendance = tuple[str, str, int]  # (type, day, start)
 
@@ -25,11 +26,6 @@ def _when(day: str, start: int) -> str:
 
 def _label(s: ScheduledSession) -> str:
     return f"{s.type} {_when(s.day, s.start)} ({s.clinician}{', ' + s.room if s.room else ''})"
-
-
-def _clients(s: ScheduledSession) -> str:
-    """``1 client`` / ``3 clients``."""
-    return f"{len(s.clients)} client{'' if len(s.clients) == 1 else 's'}"
 
 
 def _who(s: ScheduledSession) -> str:
@@ -53,9 +49,9 @@ class SessionChange:
 
     def __str__(self) -> str:
         if self.kind == "cancelled" and self.old is not None:
-            return f"cancelled {_label(self.old)}, {_clients(self.old)}"
+            return f"cancelled {_label(self.old)}, {plural(len(self.old.clients), 'client')}"
         if self.kind == "added" and self.new is not None:
-            return f"added {_label(self.new)}, {_clients(self.new)}"
+            return f"added {_label(self.new)}, {plural(len(self.new.clients), 'client')}"
         assert self.old is not None and self.new is not None
         return f"{_who(self.old)}: " + "; ".join(self.details)
 

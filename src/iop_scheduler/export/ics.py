@@ -16,6 +16,7 @@ from .. import __version__
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
 from ..io import write_files_atomic
+from ..wording import plural
 from .common import (
     WeekDates,
     clinician_name,
@@ -52,7 +53,7 @@ class IcsExport:
         folder = self.stale[0].parent
         many = len(self.stale) != 1
         return (
-            f"note: {folder} also holds {len(self.stale)} calendar file{'s' if many else ''} "
+            f"note: {folder} also holds {plural(len(self.stale), 'calendar file')} "
             f"this export did not write, left as {'they were' if many else 'it was'}: "
             f"{', '.join(p.name for p in self.stale)}"
         )
