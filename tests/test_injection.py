@@ -196,12 +196,12 @@ def test_roster_import_strips_only_the_formula_prefix(tmp_path):
 
 
 def test_whatif_csv_prefixes_scenario_names_but_not_negative_numbers(tmp_path):
-    from iop_scheduler.whatif import ScenarioOutcome, write_csv
+    from iop_scheduler.whatif import ScenarioOutcome, write_outputs
 
     base = ScenarioOutcome("base", Status.FEASIBLE, 5, valid=True, staff_minutes=600)
     worse = ScenarioOutcome("=cmd|'/c calc'!A0", Status.FEASIBLE, 3, valid=True,
                             staff_minutes=300)  # fmt: skip
-    write_csv(tmp_path / "whatif.csv", [base, worse])
+    write_outputs(tmp_path, [base, worse])  # whatif.csv and whatif.png
     rows = read_rows(tmp_path / "whatif.csv")
     assert rows[1]["scenario"] == "'=cmd|'/c calc'!A0"
     assert rows[1]["clients_vs_base"] == "-2"  # a number of ours: no prefix

@@ -41,7 +41,7 @@ from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
 from .escaping import escape_csv_cell
 from .interrupt import ctrl_c_ends_the_run, stopped_early
-from .io import as_instance, write_bytes_atomic, write_files_atomic, write_text_atomic
+from .io import as_instance, write_files_atomic
 from .result import TERM_NAMES, PenaltyTerm, Status
 
 #: The name of the unchanged week in every comparison.
@@ -726,12 +726,6 @@ def comparison_csv(outcomes: Sequence[ScenarioOutcome]) -> str:
     return buffer.getvalue()
 
 
-def write_csv(path: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]) -> Path:
-    """Write the comparison as CSV (atomically): a row per scenario, base first."""
-    write_text_atomic(path, comparison_csv(outcomes))
-    return Path(path)
-
-
 #: Colours of the penalty terms in the chart.
 TERM_COLOURS = {
     "staff_minute": "#4c72b0",
@@ -796,12 +790,6 @@ def comparison_png(outcomes: Sequence[ScenarioOutcome]) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
-
-
-def write_chart(path: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]) -> Path:
-    """Write the comparison chart as PNG (atomically)."""
-    write_bytes_atomic(path, comparison_png(outcomes))
-    return Path(path)
 
 
 def write_outputs(
