@@ -1,9 +1,9 @@
-"""The readable week in `solve`'s summary: a legend for the grid cells, one room name."""
+"""The readable week in `solve`'s summary: a legend for the grid cells, room names."""
 
 from __future__ import annotations
 
-from iop_scheduler.domain import ScheduledSession, Timetable
-from iop_scheduler.export.common import TELEHEALTH
+from iop_scheduler.domain import Instance, Room, ScheduledSession, Timetable
+from iop_scheduler.export.common import TELEHEALTH, room_name, roomless_label
 from iop_scheduler.report.summary import GRID_LEGEND, MAX_GRID_COLUMNS, week_grid
 from iop_scheduler.times import parse_hhmm
 from solved_tiny import solved_tiny
@@ -53,3 +53,34 @@ def test_a_listed_day_counts_one_client_in_the_singular() -> None:
     assert GRID_LEGEND not in lines
     assert any(line.endswith(" 1 client") for line in lines)
     assert any(line.endswith(" 2 clients") for line in lines)
+
+
+def _with_room_called(name: str, *, as_id: bool) -> tuple[Instance, Timetable]:
+    """The tiny clinic with one more room, whose id or name is ``name``; one session in it
+    and one session without a room, at the same time."""
+    instance, _ = solved_tiny()
+    ident, label = (name, "") if as_id else ("booth", name)
+    extra = Room(id=ident, name=label, kind="office", capacity=1)
+    instance = instance.model_copy(update={"rooms": [*instance.rooms, extra]})
+    sessions = [_session("s1", extra.id, ["c1"]), _session("s2", None, ["c2"])]
+    return instance, Timetable(instance=instance.name, status="feasible", sessions=sessions)
+
+
+def test_a_room_with_the_id_telehealth_keeps_its_own_grid_column() -> None:
+    instance, week = _with_room_called(TELEHEALTH, as_id=True)
+    lines = week_grid(instance, week)
+    header = lines[lines.index(next(x for x in lines if x.startswith("Monday"))) + 1]
+    assert roomless_label(instance) == f"{TELEHEALTH} (no room)"
+    assert header.split() == [TELEHEALTH, TELEHEALTH, "(no", "room)"]  # two columns
+    assert sum(line.count("individual/") for line in lines) == 2
+
+
+def test_a_room_named_telehealth_is_not_the_roomless_location() -> None:
+    instance, _ = _with_room_called(TELEHEALTH, as_id=False)
+    assert room_name(instance, "booth") == TELEHEALTH
+    assert room_name(instance, None) == f"{TELEHEALTH} (no room)"
+
+
+def test_without_such_a_room_roomless_sessions_are_telehealth() -> None:
+    instance, _ = solved_tiny()
+    assert room_name(instance, None) == roomless_label(instance) == TELEHEALTH

@@ -121,10 +121,23 @@ def clinician_name(instance: Instance, clinician_id: str | None) -> str:
     return (clin.name or clin.id) if clin else clinician_id
 
 
+def roomless_label(instance: Instance) -> str:
+    """What a session without a room is shown as: "Telehealth", unless a room is so called.
+
+    A clinic may well have a room whose id or name is "Telehealth" (a video booth); its
+    sessions and the roomless ones must not share a grid column or a calendar location.
+    """
+    taken = {r.id for r in instance.rooms} | {r.name for r in instance.rooms if r.name}
+    label = TELEHEALTH
+    while label in taken:
+        label = f"{label} (no room)"
+    return label
+
+
 def room_name(instance: Instance, room_id: str | None) -> str:
-    """A room's name (its id when unnamed), or "Telehealth" for a session without a room."""
+    """A room's name (its id when unnamed), or `roomless_label` for a session without one."""
     if room_id is None:
-        return TELEHEALTH
+        return roomless_label(instance)
     room = instance.room_by_id.get(room_id)
     return (room.name or room.id) if room else room_id
 

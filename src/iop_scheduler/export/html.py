@@ -24,12 +24,12 @@ from ..domain import Instance, ScheduledSession, Timetable
 from ..io import write_text_atomic
 from ..times import format_hhmm, format_minutes
 from .common import (
-    TELEHEALTH,
     WeekDates,
     clinician_name,
     day_label,
     lane_counts,
     room_name,
+    roomless_label,
     roomless_lanes,
     sorted_sessions,
     text_colour,
@@ -101,7 +101,7 @@ def page_data(instance: Instance, timetable: Timetable, week: WeekDates) -> dict
     for room in instance.rooms:
         tab("room", room.id, room.name or room.id, f"{room.kind}, capacity {room.capacity}")
     if by.get(("room", "")):
-        tab("room", "", TELEHEALTH, "sessions without a room")
+        tab("room", "", roomless_label(instance), "sessions without a room")
     for clin in instance.clinicians:
         tab("clinician", clin.id, clin.name or clin.id, clin.discipline.replace("_", " "))
     for client in instance.clients:

@@ -18,7 +18,6 @@ from matplotlib.patches import Patch
 
 from ..domain import Instance, Timetable
 from ..export.common import (
-    TELEHEALTH,
     lane_label,
     room_name,
     telehealth_lanes,
@@ -101,9 +100,7 @@ def week_grid_figure(instance: Instance, timetable: Timetable) -> Figure:
     for ax, day in zip(axes, instance.days, strict=True):
         places = rows[day]
         row_of = {place: i for i, place in enumerate(places)}
-        labels = [
-            room_name(instance, p) if p else lane_label(TELEHEALTH, lane) for p, lane in places
-        ]
+        labels = [lane_label(room_name(instance, p), lane) for p, lane in places]
         day_sessions = [s for s in timetable.sessions if s.day == day]
         minutes = sum(s.end - s.start for s in day_sessions)
         ax.set_title(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..domain import Instance, ScheduledSession, Timetable
-from ..export.common import TELEHEALTH
+from ..export.common import roomless_label
 from ..result import TERM_NAMES, PenaltyTerm, Result
 from ..times import DAY_NAMES, format_hhmm, format_minutes, monday_of
 
@@ -125,7 +125,8 @@ def week_grid(instance: Instance, timetable: Timetable) -> list[str]:
             f"{DAY_NAMES[day]}: {len(sessions)} sessions, {format_minutes(minutes)} of staff "
             f"time, {attendances} attendances"
         )
-        rooms = sorted({s.room or TELEHEALTH for s in sessions})
+        roomless = roomless_label(instance)
+        rooms = sorted({s.room or roomless for s in sessions})
         if len(rooms) <= MAX_GRID_COLUMNS:
             lines += _grid(instance, sessions, rooms)
             gridded = True
@@ -144,8 +145,9 @@ def _cell(instance: Instance, s: ScheduledSession) -> str:
 
 def _grid(instance: Instance, sessions: list[ScheduledSession], rooms: list[str]) -> list[str]:
     cells: dict[tuple[int, str], list[str]] = defaultdict(list)
+    roomless = roomless_label(instance)
     for s in sessions:
-        cells[(s.start, s.room or TELEHEALTH)].append(
+        cells[(s.start, s.room or roomless)].append(
             f"{_cell(instance, s)} -{format_hhmm(s.end)}"
         )
     width = max([len(r) for r in rooms] + [len(c) for v in cells.values() for c in v]) + 2
@@ -165,11 +167,12 @@ def _grid(instance: Instance, sessions: list[ScheduledSession], rooms: list[str]
 
 def _list(instance: Instance, sessions: list[ScheduledSession]) -> list[str]:
     lines = []
+    roomless = roomless_label(instance)
     for s in sessions:
         title = instance.type_by_id[s.type].title
         lines.append(
             f"  {format_hhmm(s.start)}-{format_hhmm(s.end)}  {title:<26} "
-            f"{s.room or TELEHEALTH:<10} {s.clinician or '-':<8} {len(s.clients):>3} "
+            f"{s.room or roomless:<10} {s.clinician or '-':<8} {len(s.clients):>3} "
             f"{'client' if len(s.clients) == 1 else 'clients'}"
         )
     return lines
