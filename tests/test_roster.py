@@ -13,10 +13,12 @@ from click.testing import CliRunner
 
 from iop_scheduler import InputError, load_instance
 from iop_scheduler.cli import cli
+from iop_scheduler.io import as_instance
 from iop_scheduler.roster import read_roster, write_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "docs" / "templates"
+TINY = ROOT / "instances" / "tiny.json"
 
 
 def run(*args: Any) -> Any:
@@ -196,3 +198,39 @@ def test_an_unquoted_comma_is_named_where_the_values_shift(roster):
     clients.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"row 2 has more cells than the header: a value "):
         read_roster(roster)
+
+
+def _renamed(data: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """``data`` with the id ``old`` renamed to ``new`` wherever it is used."""
+    text = json.dumps(data).replace(json.dumps(old), json.dumps(new))
+    return json.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("collection", "value", "needle"),
+    [
+        ("clients", "#c1", "starts with '#', which makes a roster row a comment"),
+        ("clients", "c;1", "holds ';', which separates the items of a roster cell"),
+        ("session_types", "a=b", "holds '=', which separates a type from its count"),
+        ("rooms", " r1", "has spaces at its ends, which a roster cell drops"),
+    ],
+)
+def test_export_roster_refuses_an_id_that_would_not_come_back(tmp_path, collection, value, needle):
+    data = load_instance(TINY).model_dump(mode="json")
+    data = _renamed(data, data[collection][0]["id"], value)
+    week = tmp_path / "week.json"
+    week.write_text(json.dumps(data), encoding="utf-8")
+    assert load_instance(week)  # a valid instance, only not as a roster
+    result = run("export-roster", week, "-o", tmp_path / "roster")
+    assert result.exit_code == 2
+    assert result.output.strip().endswith(f"{needle}; rename it to export a roster")
+    assert f"{week}: {collection}[0] " in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "roster").exists()
+
+
+def test_a_carriage_return_in_a_track_is_bad_input(tmp_path):
+    data = load_instance(TINY).model_dump(mode="json")
+    data["clients"][0]["track"] = "substance\ruse"
+    with pytest.raises(InputError, match=r"clients\[0\] \(c1\)\.track: .* U\+000D"):
+        as_instance(data)

@@ -80,6 +80,8 @@ def display_name(text: str) -> str:
     return _no_control_characters(" ".join(text.split()))
 
 
+#: An id, or a label matched exactly (track, discipline, room kind): not empty, and no
+#: control character (a carriage return in a track would split its roster CSV row).
 Id = Annotated[str, Field(min_length=1), AfterValidator(_no_control_characters)]
 #: A display name: whitespace (line breaks included) collapsed to single spaces.
 Name = Annotated[str, AfterValidator(display_name)]
@@ -134,9 +136,9 @@ class SessionType(StrictModel):
     duration_minutes: PositiveInt
     min_size: PositiveInt | None = None
     max_size: PositiveInt | None = None
-    disciplines: list[str] = Field(min_length=1)
-    room_kinds: list[str] = Field(default_factory=list)
-    tracks: list[str] = Field(default_factory=list)
+    disciplines: list[Id] = Field(min_length=1)
+    room_kinds: list[Id] = Field(default_factory=list)
+    tracks: list[Id] = Field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -172,11 +174,11 @@ class Clinician(StrictModel):
 
     id: Id
     name: Name = ""
-    discipline: str = Field(min_length=1)
+    discipline: Id
     availability: Availability | None = None
     max_hours_per_day: DayHours | None = None
     max_hours_per_week: WeekHours | None = None
-    qualified_for: list[str] | None = None
+    qualified_for: list[Id] | None = None
 
 
 class Room(StrictModel):
@@ -184,7 +186,7 @@ class Room(StrictModel):
 
     id: Id
     name: Name = ""
-    kind: str = Field(min_length=1)
+    kind: Id
     capacity: NonNegativeInt
     availability: Availability | None = None
 
@@ -194,7 +196,7 @@ class Client(StrictModel):
 
     id: Id
     name: Name = ""
-    track: str | None = None
+    track: Id | None = None
     availability: Availability | None = None
     requires: dict[str, NonNegativeInt] = Field(default_factory=dict)
     assigned_clinicians: dict[str, str] = Field(default_factory=dict)

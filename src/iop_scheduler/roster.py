@@ -626,6 +626,42 @@ def roster_tables(instance: Instance) -> dict[str, list[list[str]]]:
     return tables
 
 
+def _unwritable(instance: Instance) -> str | None:
+    """Why some id or label of ``instance`` would not come back from a roster, or None.
+
+    A roster row whose first cell starts with ``#`` is a comment, ``;`` separates list
+    items, ``=`` a type from its count and every cell is trimmed: an id that meets one of
+    these would be read back as something else, so `write_roster` refuses it up front.
+    """
+    # (field path, value, where it is written: an id column, a list item or a lone cell)
+    values: list[tuple[str, str, str]] = []
+    for name in ("session_types", "clinicians", "rooms", "clients"):
+        for index, item in enumerate(getattr(instance, name)):
+            kind = "type id" if name == "session_types" else "id"
+            values.append((f"{name}[{index}] ({item.id}).id", item.id, kind))
+    for index, t in enumerate(instance.session_types):
+        for column in ("disciplines", "room_kinds", "tracks"):
+            values += [(f"session_types[{index}] ({t.id}).{column}", v, "item")
+                       for v in getattr(t, column)]  # fmt: skip
+    for index, c in enumerate(instance.clinicians):
+        values.append((f"clinicians[{index}] ({c.id}).discipline", c.discipline, "cell"))
+    for index, r in enumerate(instance.rooms):
+        values.append((f"rooms[{index}] ({r.id}).kind", r.kind, "cell"))
+    for index, cl in enumerate(instance.clients):
+        if cl.track is not None:
+            values.append((f"clients[{index}] ({cl.id}).track", cl.track, "cell"))
+    for path, value, where in values:
+        if value != value.strip():
+            return f"{path}: {value!r} has spaces at its ends, which a roster cell drops"
+        if where != "cell" and ";" in value:
+            return f"{path}: {value!r} holds ';', which separates the items of a roster cell"
+        if where == "type id" and "=" in value:
+            return f"{path}: {value!r} holds '=', which separates a type from its count"
+        if where in ("id", "type id") and value.startswith("#"):
+            return f"{path}: {value!r} starts with '#', which makes a roster row a comment"
+    return None
+
+
 def write_roster(instance: Instance, folder: str | os.PathLike[str]) -> list[Path]:
     """Write an instance as a roster folder; return the paths.
 
@@ -637,7 +673,15 @@ def write_roster(instance: Instance, folder: str | os.PathLike[str]) -> list[Pat
     A cell that starts like a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage
     return: only names, ids and other text can, every number written is at least 0) gets
     a ``'`` in front, so that a spreadsheet shows it as text; `read_roster` takes it off.
+
+    Raises:
+        InputError: an id or label that a roster cannot hold (see `_unwritable`); nothing
+            is written.
+
     """
+    problem = _unwritable(instance)
+    if problem:
+        raise InputError(f"{problem}; rename it to export a roster")
     files = {}
     for name, rows in roster_tables(instance).items():
         buffer = io.StringIO()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import InputError
 from ..io import load_instance
 from ..roster import write_roster
 from .common import handles_input_errors
@@ -41,5 +42,10 @@ def export_roster_command(instance: str, output: str | None) -> None:
     week = load_instance(instance)
     path = Path(instance)
     target = Path(output) if output else path.with_name(path.stem)
-    written = write_roster(week, target)
+    try:
+        written = write_roster(week, target)
+    except InputError as err:
+        if err.file is not None:
+            raise
+        raise InputError(err.detail, file=instance) from None  # the instance's own ids
     click.echo(f"Wrote {', '.join(p.name for p in written)} to {target}")
