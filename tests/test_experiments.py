@@ -75,3 +75,11 @@ def test_client_rows_hold_for_a_valid_week():
     stated = int(out.splitlines()[0].rsplit(maxsplit=1)[1])
     # Every row must hold for every valid week; the completed greedy week is one.
     assert stated > 0 and "rows the greedy week breaks: 0" in out
+
+
+def test_day_plan_trial_solves_the_restricted_week_and_checks_it():
+    out = run("day_plan.py", str(ROOT / "instances" / "tiny.json"),
+              "--time-limit", "8", "--plan", "1", "--then-full", "3")  # fmt: skip
+    assert "day plan: OPTIMAL" in out
+    assert "broken rules on the clinic: 0" in out
+    assert "unrestricted from it: penalty" in out
