@@ -13,6 +13,7 @@ from iop_scheduler.bench import (
     BenchSettings,
     RunRecord,
     load_settings,
+    markdown_table,
     plot_results,
     run_benchmark,
     summarise,
@@ -133,3 +134,14 @@ def test_bench_takes_output_as_the_other_commands_do():
     text = CliRunner().invoke(cli, ["bench", "--help"]).output
     # -o is --output everywhere; --out stays for the commands already written down.
     assert "-o, --output, --out" in text
+
+
+def test_a_run_without_a_model_shows_no_model_size():
+    # A run whose model was not built in time reports a size of 0, as the greedy does.
+    stopped = dataclasses.replace(record(1, 1_400, 1_000), variables=0, constraints=0)
+    greedy = dataclasses.replace(record(0, 2_500, 0, method="greedy"), variables=0, constraints=0)
+    rows = {row["method"]: row for row in summarise([stopped, record(0, 1_300, 1_000), greedy])}
+    assert (rows["cpsat"]["variables"], rows["cpsat"]["constraints"]) == (10, 20)
+    assert (rows["greedy"]["variables"], rows["greedy"]["constraints"]) == (None, None)
+    table = markdown_table([greedy], "bench")
+    assert table.splitlines()[-1].endswith("| - | - | - |")

@@ -392,8 +392,9 @@ def summarise(records: list[RunRecord]) -> list[dict[str, Any]]:
                 "first_s": median(firsts) if firsts else None,
                 "wall_s": median(r.wall_s for r in runs),
                 "peak_mb": max(r.peak_mb for r in runs),
-                "variables": runs[0].variables,
-                "constraints": runs[0].constraints,
+                # No model (greedy) or none built in time: "-", not a model of size 0.
+                "variables": max(r.variables for r in runs) or None,
+                "constraints": max(r.constraints for r in runs) or None,
                 "vs_greedy": ratio,
                 "time_limit": runs[0].time_limit,
             }
