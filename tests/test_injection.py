@@ -39,8 +39,9 @@ FORMULA_TEXT = {
     "clinician id": "@cl1",
     "room id": "+r1",
     "client id": "-c1",
-    "track": "\t=cmd",
-    "second track": "\r=cmd",
+    # A tab or carriage return, formula starts too, is bad input in a track (an Id).
+    "track": "=cmd",
+    "second track": "@cmd",
 }
 
 
@@ -138,9 +139,9 @@ def test_csv_export_prefixes_text_cells_that_start_like_a_formula(tmp_path):
     assert set(by_client) == {"'-c1", "c2", "''=c3"}
     assert by_client["''=c3"]["client_name"] == "''quoted"
     assert by_client["'-c1"]["client_name"] == "'+1+1"
-    assert by_client["'-c1"]["track"] == "'\t=cmd"
+    assert by_client["'-c1"]["track"] == "'=cmd"
     assert by_client["c2"]["client_name"] == "'" + LINK
-    assert by_client["c2"]["track"] == "'\r=cmd"
+    assert by_client["c2"]["track"] == "'@cmd"
     for name in (SESSIONS_FILE, ATTENDANCES_FILE):
         for each in read_rows(tmp_path / name):
             assert not any(dangerous(cell) for cell in each.values()), (name, each)
@@ -158,11 +159,6 @@ def test_sessions_csv_reads_back_the_original_ids(tmp_path):
 
 def test_roster_export_prefixes_formula_cells_and_imports_them_back(tmp_path):
     inst, _ = formula_week()
-    # Not a carriage return: the roster's "\n" line ends leave a lone "\r" in a cell
-    # unquoted, a separate problem.
-    data = inst.model_dump(mode="json")
-    data["clients"][1]["track"] = "-x"
-    inst = Instance.model_validate(data)
     write_roster(inst, tmp_path)
     cells = {}
     for path in sorted(tmp_path.glob("*.csv")):
@@ -174,7 +170,7 @@ def test_roster_export_prefixes_formula_cells_and_imports_them_back(tmp_path):
     clients = cells["clients.csv"]
     first = dict(zip(clients[0], clients[1], strict=True))
     assert first["id"] == "'-c1" and first["name"] == "'+1+1"
-    assert first["track"] == "'\t=cmd" and first["requires"] == "'+grp=1"
+    assert first["track"] == "'=cmd" and first["requires"] == "'+grp=1"
     third = dict(zip(clients[0], clients[3], strict=True))
     assert third["id"] == "''=c3" and third["name"] == "''quoted"
     assert read_roster(tmp_path).model_dump(mode="json") == inst.model_dump(mode="json")
@@ -267,13 +263,17 @@ MARKDOWN = "*bold* _it_ `code` [x](http://y)"
 
 
 def markup_week() -> tuple[Instance, Timetable]:
-    """The base week whose names hold HTML, table pipes, markdown and a line break."""
+    """The base week whose names hold HTML, table pipes and markdown.
+
+    No line break: names fold it into a space and a track refuses it (an Id); the escape
+    itself still turns one into a space (`test_markdown_escape`).
+    """
     data = base_dict(name="<b>clinic</b> & co")
     data["session_types"][0]["name"] = MARKDOWN
     data["session_types"][0]["disciplines"] = [MARKDOWN]
     data["clinicians"] = [{"id": "cl1", "name": SCRIPT, "discipline": MARKDOWN}]
     data["rooms"][0]["name"] = "a|b"
-    data["clients"] = [{"id": "c|1", "track": "one\ntwo <i>", "requires": {"grp": 1}}]
+    data["clients"] = [{"id": "c|1", "track": "one|two <i>", "requires": {"grp": 1}}]
     inst = Instance.model_validate(data)
     table = timetable(session("s1", "grp", "09:00", "10:00", clients=["c|1"]))
     assert validate(inst, table) == []
@@ -311,7 +311,7 @@ def test_compliance_markdown_escapes_user_text():
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown
     assert "# Compliance" in markdown and "## &lt;b&gt;clinic&lt;/b&gt; &amp; co" in markdown
     assert "| c\\|1 |" in markdown and "a\\|b" in markdown
-    assert "one two &lt;i&gt;" in markdown  # the line break is a space: the row holds
+    assert "one\\|two &lt;i&gt;" in markdown
     assert "\\*bold\\* \\_it\\_ \\`code\\` \\[x\\](http://y)" in markdown
 
 

@@ -234,3 +234,13 @@ def test_a_carriage_return_in_a_track_is_bad_input(tmp_path):
     data["clients"][0]["track"] = "substance\ruse"
     with pytest.raises(InputError, match=r"clients\[0\] \(c1\)\.track: .* U\+000D"):
         as_instance(data)
+
+
+def test_export_roster_refuses_a_type_called_none_alone_in_qualified_for(tmp_path):
+    data = _renamed(load_instance(TINY).model_dump(mode="json"), "peer_support", "None")
+    week = tmp_path / "week.json"
+    week.write_text(json.dumps(data), encoding="utf-8")
+    result = run("export-roster", week, "-o", tmp_path / "roster")
+    assert result.exit_code == 2
+    assert "clinicians[3] (cl4).qualified_for: 'None' alone reads as none" in result.output
+    assert not (tmp_path / "roster").exists()

@@ -630,8 +630,9 @@ def _unwritable(instance: Instance) -> str | None:
     """Why some id or label of ``instance`` would not come back from a roster, or None.
 
     A roster row whose first cell starts with ``#`` is a comment, ``;`` separates list
-    items, ``=`` a type from its count and every cell is trimmed: an id that meets one of
-    these would be read back as something else, so `write_roster` refuses it up front.
+    items, ``=`` a type from its count, every cell is trimmed and ``none`` alone in
+    ``qualified_for`` means nothing: an id that meets one of these would be read back as
+    something else, so `write_roster` refuses it up front.
     """
     # (field path, value, where it is written: an id column, a list item or a lone cell)
     values: list[tuple[str, str, str]] = []
@@ -650,6 +651,13 @@ def _unwritable(instance: Instance) -> str | None:
     for index, cl in enumerate(instance.clients):
         if cl.track is not None:
             values.append((f"clients[{index}] ({cl.id}).track", cl.track, "cell"))
+    for index, c in enumerate(instance.clinicians):
+        only = c.qualified_for or []
+        if len(only) == 1 and only[0].lower() in NONE_WORDS:
+            return (
+                f"clinicians[{index}] ({c.id}).qualified_for: {only[0]!r} alone reads as "
+                "none (qualified for nothing) in a roster cell"
+            )
     for path, value, where in values:
         if value != value.strip():
             return f"{path}: {value!r} has spaces at its ends, which a roster cell drops"

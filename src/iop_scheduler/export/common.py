@@ -124,12 +124,20 @@ def clinician_name(instance: Instance, clinician_id: str | None) -> str:
 def roomless_label(instance: Instance) -> str:
     """What a session without a room is shown as: "Telehealth", unless a room is so called.
 
-    A clinic may well have a room whose id or name is "Telehealth" (a video booth); its
-    sessions and the roomless ones must not share a grid column or a calendar location.
+    A clinic may well have a room whose id or name is "Telehealth" (a video booth) or
+    "Telehealth 2" (the heading of a second roomless lane, `lane_label`); its sessions and
+    the roomless ones must not share a grid column or a calendar location.
     """
     taken = {r.id for r in instance.rooms} | {r.name for r in instance.rooms if r.name}
+
+    def clashes(label: str) -> bool:  # with a room, or as the lane "label 2", "label 3"...
+        return any(
+            place == label or (place.startswith(f"{label} ") and place[len(label) + 1 :].isdigit())
+            for place in taken
+        )
+
     label = TELEHEALTH
-    while label in taken:
+    while clashes(label):
         label = f"{label} (no room)"
     return label
 
