@@ -15,6 +15,7 @@ from iop_scheduler import (
     solve,
     validate,
 )
+from iop_scheduler.domain import Room
 from iop_scheduler.replan import replan
 from iop_scheduler.whatif import scenario_weeks
 from solved_tiny import TINY, solved_tiny
@@ -116,3 +117,14 @@ def test_a_timetable_as_dataframes_has_a_row_per_session_and_attendance():
     attendances = attendances_frame(inst, table)
     assert len(attendances) == sum(len(s.clients) for s in table.sessions)
     assert set(attendances["client"]) == {c for s in table.sessions for c in s.clients}
+
+
+def test_a_copied_instance_looks_up_what_it_holds_not_what_the_original_held():
+    instance = load_instance(TINY)
+    assert "booth" not in instance.room_by_id  # the original's lookup is now cached
+    booth = Room(id="booth", kind="office", capacity=1)
+    copy = instance.model_copy(update={"rooms": [*instance.rooms, booth]})
+    assert copy.room_by_id["booth"] is booth
+    assert "booth" not in instance.room_by_id
+    fewer = instance.model_copy(update={"clients": instance.clients[:1]})
+    assert list(fewer.client_by_id) == [instance.clients[0].id]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from iop_scheduler.domain import Instance, Room, ScheduledSession, Timetable
 from iop_scheduler.export.common import TELEHEALTH, room_name, roomless_label
-from iop_scheduler.io import as_instance
 from iop_scheduler.report.summary import GRID_LEGEND, MAX_GRID_COLUMNS, week_grid
 from iop_scheduler.times import parse_hhmm
 from solved_tiny import solved_tiny
@@ -62,8 +61,7 @@ def _with_room_called(name: str, *, as_id: bool) -> tuple[Instance, Timetable]:
     instance, _ = solved_tiny()
     ident, label = (name, "") if as_id else ("booth", name)
     extra = Room(id=ident, name=label, kind="office", capacity=1)
-    # Checked again from its data: a plain model_copy would keep room_by_id as cached.
-    instance = as_instance(instance.model_copy(update={"rooms": [*instance.rooms, extra]}))
+    instance = instance.model_copy(update={"rooms": [*instance.rooms, extra]})
     sessions = [_session("s1", extra.id, ["c1"]), _session("s2", None, ["c2"])]
     return instance, Timetable(instance=instance.name, status="feasible", sessions=sessions)
 

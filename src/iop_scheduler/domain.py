@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -255,6 +256,17 @@ class Instance(StrictModel):
         """Clients by id."""
         return {c.id: c for c in self.clients}
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, as pydantic's, whose lookups (``type_by_id``...) follow ``update``.
+
+        pydantic copies the instance's ``__dict__``, cached lookups included, so a copy with
+        other rooms would still find the old ones by id.
+        """
+        copy = super().model_copy(update=update, deep=deep)
+        for name in _LOOKUPS:
+            copy.__dict__.pop(name, None)
+        return copy
+
     # -- cross-references ----------------------------------------------------------------
 
     @model_validator(mode="after")
@@ -262,6 +274,10 @@ class Instance(StrictModel):
         """Check the grid, unique ids and that every reference resolves."""
         _check_instance(self)
         return self
+
+
+#: The cached lookups of an `Instance`, which a copy must build again.
+_LOOKUPS = tuple(name for name, attr in vars(Instance).items() if isinstance(attr, cached_property))
 
 
 def _unique(items: list[Any], field: str) -> None:
