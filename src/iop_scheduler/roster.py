@@ -646,18 +646,17 @@ def _unwritable(instance: Instance) -> str | None:
                        for v in getattr(t, column)]  # fmt: skip
     for index, c in enumerate(instance.clinicians):
         values.append((f"clinicians[{index}] ({c.id}).discipline", c.discipline, "cell"))
-    for index, r in enumerate(instance.rooms):
-        values.append((f"rooms[{index}] ({r.id}).kind", r.kind, "cell"))
-    for index, cl in enumerate(instance.clients):
-        if cl.track is not None:
-            values.append((f"clients[{index}] ({cl.id}).track", cl.track, "cell"))
-    for index, c in enumerate(instance.clinicians):
         only = c.qualified_for or []
         if len(only) == 1 and only[0].lower() in NONE_WORDS:
             return (
                 f"clinicians[{index}] ({c.id}).qualified_for: {only[0]!r} alone reads as "
                 "none (qualified for nothing) in a roster cell"
             )
+    for index, r in enumerate(instance.rooms):
+        values.append((f"rooms[{index}] ({r.id}).kind", r.kind, "cell"))
+    for index, cl in enumerate(instance.clients):
+        if cl.track is not None:
+            values.append((f"clients[{index}] ({cl.id}).track", cl.track, "cell"))
     for path, value, where in values:
         if value != value.strip():
             return f"{path}: {value!r} has spaces at its ends, which a roster cell drops"

@@ -115,6 +115,7 @@ def week_grid(instance: Instance, timetable: Timetable) -> list[str]:
         by_day[session.day].append(session)
     lines: list[str] = []
     gridded = False
+    roomless = roomless_label(instance)  # the column of sessions without a room
     for day in instance.days:
         sessions = sorted(by_day.get(day, []), key=lambda s: (s.start, s.room or "", s.id))
         if not sessions:
@@ -125,13 +126,12 @@ def week_grid(instance: Instance, timetable: Timetable) -> list[str]:
             f"{DAY_NAMES[day]}: {len(sessions)} sessions, {format_minutes(minutes)} of staff "
             f"time, {attendances} attendances"
         )
-        roomless = roomless_label(instance)
         rooms = sorted({s.room or roomless for s in sessions})
         if len(rooms) <= MAX_GRID_COLUMNS:
-            lines += _grid(instance, sessions, rooms)
+            lines += _grid(instance, sessions, rooms, roomless)
             gridded = True
         else:
-            lines += _list(instance, sessions)
+            lines += _list(instance, sessions, roomless)
         lines.append("")
     if gridded:  # the cells are terse: say once how to read them
         lines[:0] = [GRID_LEGEND, ""]
@@ -143,9 +143,10 @@ def _cell(instance: Instance, s: ScheduledSession) -> str:
     return f"{s.type}/{s.clinician} {len(s.clients)}"
 
 
-def _grid(instance: Instance, sessions: list[ScheduledSession], rooms: list[str]) -> list[str]:
+def _grid(
+    instance: Instance, sessions: list[ScheduledSession], rooms: list[str], roomless: str
+) -> list[str]:
     cells: dict[tuple[int, str], list[str]] = defaultdict(list)
-    roomless = roomless_label(instance)
     for s in sessions:
         cells[(s.start, s.room or roomless)].append(
             f"{_cell(instance, s)} -{format_hhmm(s.end)}"
@@ -165,9 +166,8 @@ def _grid(instance: Instance, sessions: list[ScheduledSession], rooms: list[str]
     return lines
 
 
-def _list(instance: Instance, sessions: list[ScheduledSession]) -> list[str]:
+def _list(instance: Instance, sessions: list[ScheduledSession], roomless: str) -> list[str]:
     lines = []
-    roomless = roomless_label(instance)
     for s in sessions:
         title = instance.type_by_id[s.type].title
         lines.append(
