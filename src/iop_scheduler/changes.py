@@ -469,7 +469,7 @@ def apply_scenario(
                 week, batch.track, batch.count, batch.seed, where=f"{where}.add_clients"
             )
         except InputError as err:
-            raise InputError(err.detail, file=file) from None
+            raise err.naming(file) from None
     return week
 
 

@@ -15,3 +15,13 @@ class InputError(Exception):
         self.file = file
         self.detail = message
         super().__init__(f"{file}: {message}" if file else message)
+
+    def naming(self, file: str | None) -> InputError:
+        """The same error as one of ``file``, unless it names a file already (or ``file`` is None).
+
+        For input checked where the file is not known (an API call on an object read from
+        ``file``): the command that read it re-raises the error with the file's name.
+        """
+        if self.file is None and file is not None:
+            return InputError(self.detail, file=file)
+        return self

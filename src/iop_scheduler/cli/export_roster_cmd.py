@@ -45,7 +45,5 @@ def export_roster_command(instance: str, output: str | None) -> None:
     try:
         written = write_roster(week, target)
     except InputError as err:
-        if err.file is not None:
-            raise
-        raise InputError(err.detail, file=instance) from None  # the instance's own ids
+        raise err.naming(instance) from None  # the instance's own ids
     click.echo(f"Wrote {', '.join(p.name for p in written)} to {target}")

@@ -107,7 +107,7 @@ def replan_command(
             options.on_progress = printer
             outcome = replan(week, before, changes.changes, options)
     except InputError as err:
-        raise InputError(err.detail, file=change_file) from None
+        raise err.naming(change_file) from None
     if output:
         write_json_atomic(output, dump_timetable(outcome.result.timetable))
     if new_instance:
