@@ -83,3 +83,46 @@ def test_one_worker_gets_two_phases_whatever_the_size():
 def test_one_worker_keeps_one_phase_when_switched_off():
     lines, _ = searches(lns_after_bound=False, workers=1)
     assert sum(line.startswith("Starting CP-SAT solver") for line in lines) == 1
+
+
+def stated_calls(monkeypatch) -> list[bool]:
+    """Record each call of `TimetableModel.state_objective_bounds`."""
+    from iop_scheduler.cpsat.model import TimetableModel
+
+    calls: list[bool] = []
+    original = TimetableModel.state_objective_bounds
+
+    def spy(self):
+        calls.append(True)
+        original(self)
+
+    monkeypatch.setattr(TimetableModel, "state_objective_bounds", spy)
+    return calls
+
+
+def test_seat_demand_bounds_are_stated_only_for_one_phase(monkeypatch, impatient):
+    """Stated, they help the max-LP worker's branching; with two phases they slow the
+    local search (benchmarks/stated_bounds.toml), so there they are only reported."""
+    calls = stated_calls(monkeypatch)
+    searches(lns_after_bound=True)  # the tiny week: one phase
+    assert calls == [True]
+    calls.clear()
+    monkeypatch.setattr(cpsat_solve, "LNS_PHASE_MIN_VARIABLES", 0)
+    searches(lns_after_bound=True)
+    assert calls == []
+
+
+def test_unstated_seat_demand_bounds_are_still_reported(impatient, any_size):
+    from iop_scheduler.candidates import build_candidates
+    from iop_scheduler.cpsat.model import TimetableModel
+
+    week = load_instance(TINY)
+    floor = TimetableModel(build_candidates(week)).seat_demand_floor
+    assert floor > 0
+    options = SolveOptions(
+        time_limit=4, workers=1, model=ModelSettings(client_bound=False, lns_after_bound=True)
+    )
+    result = solve_with(week, options)
+    bounds = [p.bound for p in result.history if p.bound is not None]
+    assert bounds and min(bounds) >= floor
+    assert result.bound is not None and result.bound >= floor

@@ -20,11 +20,13 @@ DTIME_PER_SECOND = 0.25
 class ModelSettings:
     """Model features and CP-SAT parameters, switchable so the benchmark can measure them."""
 
-    #: State the seat-demand lower bounds on staff minutes and preference misses.
+    #: The seat-demand lower bounds on staff minutes and preference misses: reported as a
+    #: bound, and stated in the model when the max-LP worker searches the whole run (one
+    #: phase; see `TimetableModel.state_objective_bounds`).
     objective_bounds: bool = True
     #: attend <= copies for every attendee (the strong facility-location link). Off by
-    #: default: with the seat-demand bounds it no longer moved the bound or the penalty on
-    #: the samples (benchmarks/levers) and it adds a constraint per attendance option.
+    #: default: with the seat-demand bounds it no longer moved the penalty on the samples,
+    #: proved no more (benchmarks/levers) and it adds a constraint per attendance option.
     copy_link: bool = False
     #: Prove the per-client lower bound on the penalty (cpsat/client_bound.py) before the
     #: search and report it when CP-SAT proves less (not with shortfalls).

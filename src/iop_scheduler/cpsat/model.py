@@ -702,16 +702,33 @@ class TimetableModel:
         Valid for every timetable in which each client meets their week minimums (not in
         shortfall mode): a required individual session costs its minutes of staff time; each
         client needs min_days x min_groups group sessions, and a group copy seats at most
-        its largest room's worth of clients, and no more than could attend it (on the small
-        sample this lets CP-SAT's branching raise the bound: 4,394 -> 5,022); the rest of
+        its largest room's worth of clients, and no more than could attend it; the rest of
         the weekly hours go at best into the largest copies the client may attend. A
         client with fewer preferred days than required days misses at least min_groups
-        sessions on each extra day. The LP reaches these slowly on large models; stating
-        them gives the bound at once.
+        sessions on each extra day. Computed here; `state_objective_bounds` adds them to
+        the model, and `seat_demand_floor` is the penalty they prove.
         """
         if self.allow_shortfalls or self.explain or not self.settings.objective_bounds:
             return  # week minimums may fall short there, so these bounds do not hold
         self.staff_lower_bound, self.miss_lower_bound = objective_lower_bounds(self)
+
+    @property
+    def seat_demand_floor(self) -> int:
+        """The lower bound on the penalty that the seat-demand bounds prove (0: none)."""
+        weights = self.objective.weights
+        return weights.get("staff_minute", 0) * self.staff_lower_bound + weights.get(
+            "preference_miss", 0
+        ) * self.miss_lower_bound
+
+    def state_objective_bounds(self) -> None:
+        """Add the seat-demand bounds to the model as constraints.
+
+        The LP of a large model reaches them slowly, so stated they give the search a bound
+        at once, and on the small sample they let the max-LP worker's branching raise it
+        (4,394 -> 5,022). But they are two dense rows on the objective's terms, and the
+        local search does better without them (benchmarks/stated_bounds.toml), so the
+        solver states them only when the max-LP worker searches the whole run.
+        """
         if self.staff_lower_bound > 0:
             self.model.add(self.objective.amounts["staff_minute"] >= self.staff_lower_bound)
         if self.miss_lower_bound > 0:

@@ -45,7 +45,8 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.scale = scale
         self.options = options
         self.history: list[ProgressPoint] = []
-        #: A bound proven before the search (the per-client bound); CP-SAT's counts above it.
+        #: A bound proven before the search (the per-client and seat-demand bounds);
+        #: CP-SAT's counts above it.
         self.floor = floor
         self.best_bound: int | None = floor if floor > 0 else None
         #: When the bound last moved (time.monotonic()).
@@ -385,13 +386,6 @@ def _solve_cpsat(
         abandoned.set()  # building the week raised: the bound stops too (else a no-op)
         background.shutdown(wait=False, cancel_futures=True)
     build_seconds = time.monotonic() - started
-    proto = tm.model.proto
-    stats = ModelStats(
-        variables=len(proto.variables),
-        constraints=len(proto.constraints),
-        pools=len(candidates.pools),
-        attendance_options=sum(len(v) for v in tm.vars.attendances.values()),
-    )
 
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -409,18 +403,30 @@ def _solve_cpsat(
         params.log_search_progress = True
         params.log_to_stdout = False
         solver.log_callback = options.log_callback or (lambda line: print(line, file=sys.stderr))
-    progress = _Progress(started, options, tm.objective_scale, floor.penalty if floor else 0)
+    single_worker = params.num_workers == 1
+    lns_after_bound = (
+        options.model.lns_after_bound
+        and not options.reproducible
+        and (single_worker or len(tm.model.proto.variables) >= LNS_PHASE_MIN_VARIABLES)
+    )
+    if not lns_after_bound:
+        tm.state_objective_bounds()  # the max-LP worker branches all run: they help it
+    proto = tm.model.proto
+    stats = ModelStats(
+        variables=len(proto.variables),
+        constraints=len(proto.constraints),
+        pools=len(candidates.pools),
+        attendance_options=sum(len(v) for v in tm.vars.attendances.values()),
+    )
+    # Proven before the search: the per-client bound, and the seat-demand bounds (stated
+    # in the model or not, they hold for every week that meets the week minimums).
+    proven_floor = max(floor.penalty if floor else 0, tm.seat_demand_floor)
+    progress = _Progress(started, options, tm.objective_scale, proven_floor)
     solver.best_bound_callback = progress.on_bound
     params.catch_sigint_signal = False  # `ctrl_c_ends_the_run` stops the search instead
     if ctrl_c.pressed.is_set():  # pressed before the search: return the hint (or nothing)
         params.max_time_in_seconds = 0.0
     solve_started = time.monotonic()
-    single_worker = params.num_workers == 1
-    lns_after_bound = (
-        options.model.lns_after_bound
-        and not options.reproducible
-        and (single_worker or len(proto.variables) >= LNS_PHASE_MIN_VARIABLES)
-    )
     with (
         ctrl_c.stopping(solver.stop_search),
         _stop_when_bound_stalls(
