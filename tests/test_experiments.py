@@ -83,3 +83,9 @@ def test_day_plan_trial_solves_the_restricted_week_and_checks_it():
     assert "day plan: OPTIMAL" in out
     assert "broken rules on the clinic: 0" in out
     assert "unrestricted from it: penalty" in out
+
+
+def test_components_trial_solves_each_group_and_checks_the_union():
+    out = run("components.py", str(ROOT / "instances" / "small.json"), "--time-limit", "8")
+    assert "groups of clients: [13, 12]" in out
+    assert "broken rules of the union on the clinic: 0" in out
