@@ -9,7 +9,9 @@ import pytest
 from helpers import check_timetable
 from iop_scheduler import load_instance
 from iop_scheduler.api import solve_with
+from iop_scheduler.candidates import build_candidates
 from iop_scheduler.cpsat import solve as cpsat_solve
+from iop_scheduler.cpsat.model import TimetableModel
 from iop_scheduler.options import ModelSettings, SolveOptions
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
@@ -87,8 +89,6 @@ def test_one_worker_keeps_one_phase_when_switched_off():
 
 def stated_calls(monkeypatch) -> list[bool]:
     """Record each call of `TimetableModel.state_objective_bounds`."""
-    from iop_scheduler.cpsat.model import TimetableModel
-
     calls: list[bool] = []
     original = TimetableModel.state_objective_bounds
 
@@ -113,9 +113,6 @@ def test_seat_demand_bounds_are_stated_only_for_one_phase(monkeypatch, impatient
 
 
 def test_unstated_seat_demand_bounds_are_still_reported(impatient, any_size):
-    from iop_scheduler.candidates import build_candidates
-    from iop_scheduler.cpsat.model import TimetableModel
-
     week = load_instance(TINY)
     floor = TimetableModel(build_candidates(week)).seat_demand_floor
     assert floor > 0

@@ -716,9 +716,9 @@ class TimetableModel:
     def seat_demand_floor(self) -> int:
         """The lower bound on the penalty that the seat-demand bounds prove (0: none)."""
         weights = self.objective.weights
-        return weights.get("staff_minute", 0) * self.staff_lower_bound + weights.get(
-            "preference_miss", 0
-        ) * self.miss_lower_bound
+        staff = weights["staff_minute"] * self.staff_lower_bound
+        misses = weights["preference_miss"] * self.miss_lower_bound
+        return staff + misses
 
     def state_objective_bounds(self) -> None:
         """Add the seat-demand bounds to the model as constraints.
