@@ -32,6 +32,7 @@ from iop_scheduler.capacity import (
 from iop_scheduler.changes import add_clients
 from iop_scheduler.cli import cli
 from iop_scheduler.interrupt import ctrl_c_ends_the_run
+from iop_scheduler.options import SolveOptions
 from iop_scheduler.result import Result, Status
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
@@ -294,15 +295,15 @@ def test_no_relaxations_are_tried_when_the_first_unserved_week_only_ran_out_of_t
 ):
     # +2 would fall short (three sessions fit, four clients need one each); here it runs
     # out of time instead, which proves no shortfall, so no resource is added to relax it.
-    real_solve = capacity_module.solve
+    real_solve = capacity_module.solve_with
     base = len(clinic(1, 1).clients)
 
-    def out_of_time_from_two(week: Instance, **kwargs: Any) -> Result:
+    def out_of_time_from_two(week: Instance, options: SolveOptions) -> Result:
         if len(week.clients) >= base + 2:
             return Result(Status.UNKNOWN, Timetable(instance=week.name, status="unknown"))
-        return real_solve(week, **kwargs)
+        return real_solve(week, options)
 
-    monkeypatch.setattr(capacity_module, "solve", out_of_time_from_two)
+    monkeypatch.setattr(capacity_module, "solve_with", out_of_time_from_two)
     report = find_capacity(clinic(1, 1), "sud", max_added=4, **SOLVE)
     assert report.added == 1 and report.first_unserved == 2
     assert report.probes[-1].unknown and report.relaxations == []

@@ -113,11 +113,11 @@ def test_clients_not_reached_count_nothing():
     assert found.penalty == 0 and found.proven == 0
 
 
-def test_not_used_where_week_minimums_may_fall_short_or_when_switched_off():
+def test_not_used_when_explaining_or_when_switched_off():
     instance = load_instance(SAMPLES / "tiny.json")
     later = time.monotonic() + 10
-    short = TimetableModel(build_candidates(instance), allow_shortfalls=True)
-    assert not client_bound_holds(short)
+    explaining = TimetableModel(build_candidates(instance), explain=True)
+    assert not client_bound_holds(explaining)
     off = TimetableModel(build_candidates(instance), settings=ModelSettings(client_bound=False))
     assert not client_bound_holds(off)
     on = TimetableModel(build_candidates(instance))
@@ -126,6 +126,43 @@ def test_not_used_where_week_minimums_may_fall_short_or_when_switched_off():
     assert client_bound(on, deadline=later).proven > 0
     # Reported, never added to the model (it would flatten what the search branches on).
     assert len(on.model.proto.constraints) == constraints
+
+
+def test_with_shortfalls_it_charges_what_a_clients_own_week_cannot_meet():
+    # Monday 09-12 is the whole week and a 4-hour week minimum: one group and one
+    # individual session at most (one of each type a day), so 120 minutes short at the
+    # shortfall weight; alone, the client pays both sessions whole.
+    instance = base_instance(
+        clients=[client("c1", requires={"grp": 1})],
+        rules={"min_hours_per_client_week": 4},
+    )
+    short = TimetableModel(build_candidates(instance), allow_shortfalls=True)
+    assert client_bound_holds(short)
+    expected = 120 + 120 * 1000
+    assert client_bound(short, deadline=time.monotonic() + 10).penalty == expected
+    result = solve_checked(instance, time_limit=5, allow_shortfalls=True)
+    assert result.status is Status.OPTIMAL
+    assert result.penalty == result.bound == expected
+
+
+def test_with_shortfalls_a_client_who_can_attend_nothing_still_counts():
+    # Free on Tuesday only, which is no program day: the whole week minimum is short
+    # (60 minutes, a day and the required group, 60 each). The missing discipline is
+    # the one shortfall this bound leaves out (its rule is relaxed here).
+    instance = base_instance(
+        clients=[
+            client("c1", requires={"grp": 1}),
+            client("c2", requires={"grp": 1}, availability={"tue": [["09:00", "12:00"]]}),
+        ]
+    )
+    short = TimetableModel(build_candidates(instance), allow_shortfalls=True)
+    assert "c2" not in short.vars.attendances
+    found = client_bound(short, deadline=time.monotonic() + 10)
+    assert found.clients == 2
+    assert found.penalty == 60 + (60 + 60 + 60) * 1000
+    result = solve_checked(instance, time_limit=5, allow_shortfalls=True)
+    assert result.penalty == 60 + 4 * 60 * 1000
+    assert result.bound is not None and found.penalty <= result.bound <= result.penalty
 
 
 def test_it_gives_up_when_the_pace_cannot_reach_every_client(monkeypatch):

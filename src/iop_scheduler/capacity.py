@@ -38,12 +38,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .api import solve
+from .api import solve_with
 from .candidates import free_windows, longest_overlap
 from .changes import add_clients, caseload, choose_clinician
 from .domain import Availability, Instance, Timetable
 from .errors import InputError
 from .interrupt import ctrl_c_ends_the_run, stopped_early
+from .options import ModelSettings, SolveOptions
 from .result import Status
 from .validator import validate
 from .wording import plural
@@ -314,9 +315,16 @@ def find_capacity(
         return weeks[n]
 
     def run(week: Instance, n: int) -> tuple[Probe, Timetable | None]:
-        result = solve(
-            week, time_limit=time_limit, workers=workers, seed=seed, allow_shortfalls=True
+        # A probe reports whether everyone is served, never a bound: the time the
+        # per-client bound would take goes to the search.
+        options = SolveOptions(
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            allow_shortfalls=True,
+            model=ModelSettings(client_bound=False),
         )
+        result = solve_with(week, options)
         if not result.status.has_timetable:
             return Probe(n, result.status, False, 0, seconds=result.total_seconds), None
         table = result.timetable

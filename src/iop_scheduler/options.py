@@ -29,7 +29,7 @@ class ModelSettings:
     #: proved no more (benchmarks/levers) and it adds a constraint per attendance option.
     copy_link: bool = False
     #: Prove the per-client lower bound on the penalty (cpsat/client_bound.py) before the
-    #: search and report it when CP-SAT proves less (not with shortfalls).
+    #: search and report it when CP-SAT proves less (not when explaining infeasibility).
     client_bound: bool = True
     #: Once the bound stops moving, go on with local search on every worker (the bound
     #: reported is the first phase's). Not in reproducible mode.

@@ -10,7 +10,10 @@ charge each client a share of the staff time they use: a whole individual sessio
 
 that each client's week could cost under that client's own rules (4: no overlaps; 6: days,
 hours and required sessions; 7: the day rules). Each client's least cost is a small CP-SAT
-solve, some tens of milliseconds, and clients with the same options share one.
+solve, some tens of milliseconds, and clients with the same options share one. When week
+minimums may fall short, a client's cost includes their own shortfall (the discipline rule
+stays relaxed, so a missing discipline is not charged): a client who cannot meet their week
+alone cannot meet it beside others either.
 
 Why: with seats counted as CP-SAT's model counts them, this sum on the small sample
 (4,393.1) is exactly the bound CP-SAT used to stop at, so that bound held nothing that
@@ -76,7 +79,11 @@ class _ClientWeek(TimetableModel):
         self._full = full
         self._client = client
         self._seats = seats
-        super().__init__(full.candidates, settings=ModelSettings(objective_bounds=False))
+        super().__init__(
+            full.candidates,
+            allow_shortfalls=full.allow_shortfalls,
+            settings=ModelSettings(objective_bounds=False),
+        )
 
     def _clients_needing_discipline_tracking(self) -> set[str]:
         return set()  # the discipline rule is relaxed here
@@ -110,10 +117,12 @@ class _ClientWeek(TimetableModel):
                 share.append(coefficient * option.literal)
         idle: Any = self._idle_minutes(weights.client_idle_minute > 0)
         misses: Any = self._preference_misses()
+        short: Any = self._shortfall_amount() if self.allow_shortfalls else 0
         self.model.minimize(
             sum(share)
             + SCALE * weights.client_idle_minute * idle
             + SCALE * weights.preference_miss * misses
+            + SCALE * weights.shortfall_minute * short
         )
 
 
@@ -210,7 +219,8 @@ def client_bound(
     seats = {pv.pool.index: pv.most_attendees for pv in tm.vars.pools}
     by_signature: dict[tuple[object, ...], list[Client]] = {}
     for client in inst.clients:
-        if tm.vars.attendances.get(client.id):
+        # With shortfalls, a client who can attend nothing still costs their shortfall.
+        if tm.allow_shortfalls or tm.vars.attendances.get(client.id):
             by_signature.setdefault(_signature(tm, client, seats), []).append(client)
 
     groups = list(by_signature.values())
@@ -258,7 +268,7 @@ def client_bound(
 def client_bound_holds(tm: TimetableModel) -> bool:
     """Whether the per-client bound holds for ``tm``'s week and is wanted.
 
-    It holds only when every client meets their week minimums: not with shortfalls, and
-    not when explaining (rule families may be switched off there).
+    Not when explaining: rule families may be switched off there. With shortfalls it
+    holds, since each client's own shortfall is part of their least cost.
     """
-    return not (tm.allow_shortfalls or tm.explain) and tm.settings.client_bound
+    return not tm.explain and tm.settings.client_bound
