@@ -125,10 +125,28 @@ def test_grid_sessions_start_on_the_slot_grid():
 )
 def test_grid_violation(start, end, day):
     table = timetable(session("s1", "grp", start, end, day=day))
-    violation = the_violation(base_instance(), table, "grid")
+    outside = end > "12:00" or day == "tue"
+    violation = the_violation(base_instance(), table, "grid", alone=not outside)
     assert violation.sessions == ("s1",)
     if day == "tue":
         assert violation.days == ("tue",)
+    if outside:
+        # SPEC 2: a missing availability is program hours on program days, so nobody is
+        # available for a session outside them (as when the same hours are written out).
+        rules = {v.rule for v in validate(base_instance(), table)}
+        assert rules == {"grid", "leader", "room", "attendees"}
+
+
+def test_availability_never_reaches_outside_program_hours():
+    # Found by a differential audit: a window written past closing time (or none at all)
+    # made a session after 12:00 look available; both read as program hours now.
+    wide = {"mon": [["09:00", "13:00"]]}
+    instance = base_instance(
+        clinicians=[clinician("cl1", availability=wide)],
+        clients=[client("c1", requires={"grp": 1}, availability=wide)],
+    )
+    table = timetable(session("s1", "grp", "11:30", "12:30"))
+    assert {v.rule for v in validate(instance, table)} == {"grid", "leader", "room", "attendees"}
 
 
 # -- rule 2: leader ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ..domain import Instance, Timetable
 from ..escaping import looks_like_formula
 from ..io import write_bytes_atomic
 from ..times import WEEK_DAYS, format_hhmm
+from ..wording import plural
 from .common import (
     ATTENDANCE_COLUMNS,
     SESSION_COLUMNS,
@@ -186,7 +187,7 @@ def _week_grid(sheet: Any, instance: Instance, timetable: Timetable, week: WeekD
         text = (
             f"{stype.title}\n{format_hhmm(s.start)}–{format_hhmm(s.end)}\n"
             f"{clinician_name(instance, s.clinician)}\n"
-            f"{len(s.clients)} client{'s' if len(s.clients) != 1 else ''} · {s.id}"
+            f"{plural(len(s.clients), 'client')} · {s.id}"
         )
         clash = next((b for b in blocks.get(col, []) if b[0] <= last and first <= b[1]), None)
         if clash is not None:

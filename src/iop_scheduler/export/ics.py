@@ -202,7 +202,7 @@ def _event(
     if clin is not None:
         leader += f" ({clin.discipline.replace('_', ' ')})"
     size = len(s.clients)
-    lines = [f"Led by {leader}", f"Attendees: {size} client{'s' if size != 1 else ''}"]
+    lines = [f"Led by {leader}", f"Attendees: {plural(size, 'client')}"]
     if kind != "client" and s.clients:
         lines.append(f"Clients: {', '.join(s.clients)}")
     lines.append(f"Session {s.id} ({s.type}, {stype.kind})")

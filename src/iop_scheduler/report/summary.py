@@ -8,6 +8,7 @@ from ..domain import Instance, ScheduledSession, Timetable
 from ..export.common import roomless_label
 from ..result import TERM_NAMES, PenaltyTerm, Result
 from ..times import DAY_NAMES, format_hhmm, format_minutes, monday_of
+from ..wording import plural
 
 #: Above this many rooms in use on a day, the day is printed as a list instead of a grid.
 MAX_GRID_COLUMNS = 6
@@ -172,7 +173,7 @@ def _list(instance: Instance, sessions: list[ScheduledSession], roomless: str) -
         title = instance.type_by_id[s.type].title
         lines.append(
             f"  {format_hhmm(s.start)}-{format_hhmm(s.end)}  {title:<26} "
-            f"{s.room or roomless:<10} {s.clinician or '-':<8} {len(s.clients):>3} "
-            f"{'client' if len(s.clients) == 1 else 'clients'}"
+            f"{s.room or roomless:<10} {s.clinician or '-':<8} "
+            f"{plural(len(s.clients), 'client', width=3)}"
         )
     return lines

@@ -67,7 +67,13 @@ def _minutes(hours: float) -> Fraction:
 
 
 def _available(avail: Availability | None, instance: Instance, s: ScheduledSession) -> bool:
-    """Whether an availability covers the whole session (touching windows merge)."""
+    """Whether an availability covers the whole session (touching windows merge).
+
+    Every availability lies within program hours on program days (SPEC 2: a missing one
+    means exactly that), so a session outside them is nobody's available time.
+    """
+    if s.day not in instance.days or s.start < instance.open or s.end > instance.close:
+        return False
     if avail is None:
         return True
     windows = sorted(avail.get(s.day, []))
