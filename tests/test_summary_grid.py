@@ -86,6 +86,13 @@ def test_without_such_a_room_roomless_sessions_are_telehealth() -> None:
     assert room_name(instance, None) == roomless_label(instance) == TELEHEALTH
 
 
+def test_a_room_named_telehealth_in_other_letters_is_not_the_roomless_location() -> None:
+    instance, _ = _with_room_called(TELEHEALTH.lower(), as_id=True)
+    assert roomless_label(instance) == f"{TELEHEALTH} (no room)"
+    instance, _ = _with_room_called(f"{TELEHEALTH.upper()} 2", as_id=False)
+    assert roomless_label(instance) == f"{TELEHEALTH} (no room)"
+
+
 def test_a_room_named_like_a_second_telehealth_lane_is_not_one() -> None:
     instance, _ = _with_room_called(f"{TELEHEALTH} 2", as_id=False)
     assert roomless_label(instance) == f"{TELEHEALTH} (no room)"

@@ -128,11 +128,15 @@ def roomless_label(instance: Instance) -> str:
     "Telehealth 2" (the heading of a second roomless lane, `lane_label`); its sessions and
     the roomless ones must not share a grid column or a calendar location.
     """
-    taken = {r.id for r in instance.rooms} | {r.name for r in instance.rooms if r.name}
+    # Case aside: a room called "telehealth" beside roomless "Telehealth" reads as one place.
+    taken = {r.id.casefold() for r in instance.rooms}
+    taken |= {r.name.casefold() for r in instance.rooms if r.name}
 
     def clashes(label: str) -> bool:  # with a room, or as the lane "label 2", "label 3"...
+        folded = label.casefold()
         return any(
-            place == label or (place.startswith(f"{label} ") and place[len(label) + 1 :].isdigit())
+            place == folded
+            or (place.startswith(f"{folded} ") and place[len(folded) + 1 :].isdigit())
             for place in taken
         )
 
