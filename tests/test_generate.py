@@ -245,6 +245,8 @@ def _overlap(a, b) -> bool:
         (["--clinicians", "-1"], "--clinicians: -1 is negative"),
         (["--preset", "medium", "--clinicians", "3"], "--clinicians: 3 is too few"),
         (["--rooms", "-2"], "--rooms: -2 is negative"),
+        # Counts read as words: no "1 group rooms", no "0 classrooms".
+        (["--clients", "10", "--rooms", "1"], "it needs at least 3 (1 group room, 2 offices)"),
         (["--tracks", "substance_use=0.5,mental_health=0.2"], "add up to 0.7, not 1"),
         (["--tracks", "alcohol=1"], "unknown track 'alcohol'"),
         (["--tracks", "substance_use=1.5,mental_health=-0.5"], "negative"),

@@ -37,6 +37,7 @@ from typing import Any
 from .domain import Instance, ScheduledSession, Timetable, number_sessions
 from .errors import InputError
 from .times import DAY_NAMES, WEEK_DAYS, format_hhmm
+from .wording import plural
 
 # -- vocabulary ---------------------------------------------------------------------------
 
@@ -1231,14 +1232,14 @@ def _staff_mix(specs: list[_StaffSpec]) -> str:
     therapists = sum(1 for s in specs if s.discipline in THERAPISTS)
     psychiatrists = sum(1 for s in specs if s.discipline == "psychiatrist")
     peers = sum(1 for s in specs if s.discipline == "peer_specialist")
-    return f"{therapists} therapists, {psychiatrists} psychiatrists, {peers} peer specialists"
+    mix = [(therapists, "therapist"), (psychiatrists, "psychiatrist"), (peers, "peer specialist")]
+    return ", ".join(plural(n, word) for n, word in mix if n)
 
 
 def _room_mix(rooms: list[_Room]) -> str:
     counts = Counter(r.kind for r in rooms)
-    return ", ".join(
-        f"{counts[k]} {k.replace('_', ' ')}s" for k in ("group_room", "classroom", "office")
-    )
+    kinds = ("group_room", "classroom", "office")
+    return ", ".join(plural(counts[k], k.replace("_", " ")) for k in kinds if counts[k])
 
 
 def _windows_json(avail: Avail) -> dict[str, list[list[str]]]:

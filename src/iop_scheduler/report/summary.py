@@ -49,7 +49,9 @@ def result_summary(instance: Instance, result: Result, *, grid: bool = True) -> 
         "optimal": "proven best timetable",
         "feasible": "valid timetable, not proven best",
         "infeasible": "proven: no valid timetable exists",
-        "unknown": "no timetable found in the time given",
+        # Not always the clock: the greedy baseline also gives up on weeks it cannot
+        # complete. "Why none was found" below says which.
+        "unknown": "no valid timetable found",
     }[status]
     stopped = " (stopped early)" if result.interrupted else ""
     lines.append(f"Status   {status}: {proven}{stopped}")
