@@ -21,7 +21,12 @@ from helpers import base_instance, check_timetable, client, solve_checked
 from iop_scheduler import Status, solve
 from iop_scheduler.candidates import build_candidates
 from iop_scheduler.cpsat import client_bound as module
-from iop_scheduler.cpsat.client_bound import ClientBound, client_bound, client_bound_holds
+from iop_scheduler.cpsat.client_bound import (
+    ClientBound,
+    StartingWeek,
+    client_bound,
+    client_bound_holds,
+)
 from iop_scheduler.cpsat.model import TimetableModel
 from iop_scheduler.io import load_instance
 from iop_scheduler.options import ModelSettings
@@ -183,6 +188,41 @@ def test_it_gives_up_when_the_pace_cannot_reach_every_client(monkeypatch):
     # they go on to the deadline, about 16 client weeks in 0.8 s.
     found = client_bound(model, deadline=time.monotonic() + 0.8, workers=1, deterministic=True)
     assert found.solved >= 10
+
+
+def test_its_share_and_pace_count_from_the_starting_week(monkeypatch):
+    # The solver marks the starting week once it is built: before that the greedy week
+    # slows these solves (here 0.1 s each) but the bound delays nothing; after it they
+    # take 0.01 s. Judged from the start against a 1 s share, the first 8 project 2 s for
+    # the 20 client weeks and the bound gives up; counted from the week, all 20 are solved.
+    week = StartingWeek()
+
+    def slow_then_fast(tm, client, seats, seconds, deterministic):
+        time.sleep(0.01 if week.ready_at else 0.1)
+        return Fraction(1), True
+
+    monkeypatch.setattr(module, "_least_cost", slow_then_fast)
+    model = TimetableModel(build_candidates(load_instance(SAMPLES / "small.json")))
+    found = client_bound(model, deadline=time.monotonic() + 1.0, workers=1)
+    assert not found.complete and found.solved <= 9
+    timer = threading.Timer(1.2, week.mark)  # past the 1 s share: it does not count yet
+    timer.start()
+    found = client_bound(
+        model,
+        deadline=time.monotonic() + 10,
+        workers=1,
+        starting_week=week,
+        seconds_after_week=1.0,
+    )
+    timer.join()
+    assert found.complete and found.solved == 20
+    # Once the week is built, the share stops the bound: here nothing is left of it.
+    week.ready_at = time.monotonic() - 2
+    found = client_bound(
+        model, deadline=time.monotonic() + 10, workers=1, starting_week=week,
+        seconds_after_week=1.0,
+    )  # fmt: skip
+    assert found.solved == 0
 
 
 def _takes_all_it_is_given(tm, client, seats, seconds, deterministic):
