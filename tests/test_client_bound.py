@@ -23,7 +23,7 @@ from iop_scheduler.candidates import build_candidates
 from iop_scheduler.cpsat import client_bound as module
 from iop_scheduler.cpsat.client_bound import (
     ClientBound,
-    StartingWeek,
+    WeekReady,
     client_bound,
     client_bound_holds,
 )
@@ -195,7 +195,7 @@ def test_its_share_and_pace_count_from_the_starting_week(monkeypatch):
     # slows these solves (here 0.1 s each) but the bound delays nothing; after it they
     # take 0.01 s. Judged from the start against a 1 s share, the first 8 project 2 s for
     # the 20 client weeks and the bound gives up; counted from the week, all 20 are solved.
-    week = StartingWeek()
+    week = WeekReady()
 
     def slow_then_fast(tm, client, seats, seconds, deterministic):
         time.sleep(0.01 if week.ready_at else 0.1)
@@ -211,7 +211,7 @@ def test_its_share_and_pace_count_from_the_starting_week(monkeypatch):
         model,
         deadline=time.monotonic() + 10,
         workers=1,
-        starting_week=week,
+        week_ready=week,
         seconds_after_week=1.0,
     )
     timer.join()
@@ -219,10 +219,45 @@ def test_its_share_and_pace_count_from_the_starting_week(monkeypatch):
     # Once the week is built, the share stops the bound: here nothing is left of it.
     week.ready_at = time.monotonic() - 2
     found = client_bound(
-        model, deadline=time.monotonic() + 10, workers=1, starting_week=week,
+        model, deadline=time.monotonic() + 10, workers=1, week_ready=week,
         seconds_after_week=1.0,
     )  # fmt: skip
     assert found.solved == 0
+
+
+def test_after_the_week_it_gives_up_when_its_pace_cannot_finish_in_its_share(monkeypatch):
+    # The week is ready from the start and the bound has 1 s: at 0.08 s a week, the pace
+    # of the 4 weeks after the first (PACE_AFTER_WEEK, lowered here) projects 1.6 s for
+    # the 20, so it gives up at about 0.4 s; run to its share, it would solve 12 or more.
+    def steady(tm, client, seats, seconds, deterministic):
+        time.sleep(0.08)
+        return Fraction(1), True
+
+    monkeypatch.setattr(module, "_least_cost", steady)
+    monkeypatch.setattr(module, "PACE_AFTER_WEEK", 4)
+    model = TimetableModel(build_candidates(load_instance(SAMPLES / "small.json")))
+    week = WeekReady()
+    week.mark()
+    found = client_bound(
+        model, deadline=time.monotonic() + 10, workers=1, week_ready=week,
+        seconds_after_week=1.0,
+    )  # fmt: skip
+    assert not found.complete and found.solved <= 7
+    # A week ready late leaves the search at least half the time left: 4 s to the
+    # deadline and a 3 s share, so the bound stops at 2 s, not 3 s (its 20 weeks at
+    # 0.15 s would take 3 s).
+    def slower(tm, client, seats, seconds, deterministic):
+        time.sleep(0.15)
+        return Fraction(1), True
+
+    monkeypatch.setattr(module, "_least_cost", slower)
+    monkeypatch.setattr(module, "PACE_AFTER_WEEK", 1000)  # the share alone stops it
+    week.mark()
+    started = time.monotonic()
+    found = client_bound(
+        model, deadline=started + 4, workers=1, week_ready=week, seconds_after_week=3.0
+    )
+    assert not found.complete and time.monotonic() - started < 2.5
 
 
 def _takes_all_it_is_given(tm, client, seats, seconds, deterministic):

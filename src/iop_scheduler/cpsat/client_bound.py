@@ -48,8 +48,9 @@ from .variables import Attendance
 SCALE = 5040
 #: A client's own week is proven optimal in well under this (0.5 s at most on the ladder).
 PER_CLIENT_SECONDS = 2.0
-#: Client weeks solved before the pace says whether all of them can be by the deadline:
-#: this share of them, and at least PACE_SAMPLE. The first ones are the slowest (threads
+#: Without a `WeekReady` (the solver always passes one), client weeks solved before the
+#: pace says whether all of them can be by the deadline: this share of them, and at least
+#: PACE_SAMPLE. The first ones are the slowest (threads
 #: and CP-SAT starting, the greedy week holding the interpreter): on the 300-client clinic
 #: the first 8 projected 29 s, the first 38 about 18 s, and all took 16-19 s.
 PACE_SHARE = 1 / 8
@@ -199,8 +200,8 @@ def _least_cost(
     return Fraction(bound, SCALE), code == cp_model.OPTIMAL
 
 
-class StartingWeek:
-    """Marked by the solver once its starting week is built (see `client_bound`)."""
+class WeekReady:
+    """When the solver's starting week was built (see `client_bound`)."""
 
     def __init__(self) -> None:
         #: time.monotonic() when the week was ready; None until then.
@@ -218,7 +219,7 @@ def client_bound(
     workers: int = 1,
     stop: Callable[[], bool] = lambda: False,
     deterministic: bool = False,
-    starting_week: StartingWeek | None = None,
+    week_ready: WeekReady | None = None,
     seconds_after_week: float = 0.0,
 ) -> ClientBound:
     """The per-client lower bound on the penalty of ``tm``'s week (see the module doc).
@@ -231,13 +232,14 @@ def client_bound(
     work done rather than on the clock and there is no giving up on pace, so the bound is
     the same on every run that ends before the deadline.
 
-    With ``starting_week``, the search cannot start before that week is built, so until
-    then the bound runs up to ``deadline``; once it is marked, the bound may take
-    ``seconds_after_week`` more, and the pace is judged only on the client weeks solved
-    after it. Judged from the start, beside the greedy week (which holds the interpreter),
-    the pace was far too slow: in a whatif process with one worker, the 60-client clinic's
-    first 8 weeks projected 9 s against a 6 s share, and all 60 took 5 s; the 300-client
-    bound at 60 s stopped at its share, 245 weeks of 297 done, 2.6 s before the week.
+    With ``week_ready`` (the solver's), the search cannot start before its starting week
+    is built, so until then the bound runs up to ``deadline`` (it only slows the greedy
+    week beside it); once the week is marked ready, it may take ``seconds_after_week``
+    more (0: it stops there), but never more than half the time left, and the pace is
+    judged only on the client weeks solved after the mark. Judged from the start, beside
+    the greedy week, the pace was far too slow: in a whatif process with one worker the
+    60-client clinic's first 8 weeks projected 9 s against a 6 s share, and all 60 took
+    5 s; the 300-client bound at 60 s gave up after 2.5 s where it now ends complete.
     """
     started = time.monotonic()
     inst = tm.instance
@@ -252,7 +254,7 @@ def client_bound(
     groups = list(by_signature.values())
     finished = 0  # client weeks solved so far (by any thread)
     lock = threading.Lock()
-    if starting_week is None:
+    if week_ready is None:
         # The pace counts from the start, on an eighth of the client weeks (at least 8).
         pace_start: list[tuple[float, int]] = [(started, 0)]
         sample = max(PACE_SAMPLE, PACE_SHARE * len(groups))
@@ -263,8 +265,11 @@ def client_bound(
 
     def stop_at() -> float:
         """When to stop: the deadline, or sooner once the starting week is built."""
-        ready = None if starting_week is None else starting_week.ready_at
-        return deadline if ready is None else min(deadline, ready + seconds_after_week)
+        ready = None if week_ready is None else week_ready.ready_at
+        if ready is None:
+            return deadline
+        # Half the time left at most: a week built late still leaves the search some.
+        return min(deadline, ready + min(seconds_after_week, (deadline - ready) / 2))
 
     def out_of_pace(now: float, limit: float) -> bool:
         """Whether the pace so far leaves clients unsolved at ``limit``."""
@@ -288,8 +293,9 @@ def client_bound(
         cost, proven = _least_cost(tm, clients[0], seats, seconds, deterministic)
         with lock:
             finished += 1
-            if not pace_start and starting_week is not None and starting_week.ready_at:
-                # From a solve's end, so that no solve begun beside the greedy counts.
+            if not pace_start and week_ready is not None and week_ready.ready_at:
+                # From a solve's end after the mark (another thread's solve begun
+                # before it may still end later and count).
                 pace_start.append((time.monotonic(), finished))
         return cost, proven, len(clients)
 
