@@ -170,15 +170,21 @@ def test_with_shortfalls_a_client_who_can_attend_nothing_still_counts():
     assert result.bound is not None and found.penalty <= result.bound <= result.penalty
 
 
+def proven_after(seconds: float):
+    """A stand-in for `_least_cost` that takes ``seconds`` and proves a cost of 1."""
+
+    def least_cost(tm, client, seats, limit, deterministic):
+        time.sleep(seconds)
+        return Fraction(1), True
+
+    return least_cost
+
+
 def test_it_gives_up_when_the_pace_cannot_reach_every_client(monkeypatch):
     # 20 distinct client weeks at 0.05 s each need 1 s; with 0.5 s, the first 8 set a pace
     # that cannot make it, so the rest is left to the search (and the sum counts nothing
     # unproven).
-    def slow(tm, client, seats, seconds, deterministic):
-        time.sleep(0.05)
-        return Fraction(1), True
-
-    monkeypatch.setattr(module, "_least_cost", slow)
+    monkeypatch.setattr(module, "_least_cost", proven_after(0.05))
     model = TimetableModel(build_candidates(load_instance(SAMPLES / "small.json")))
     started = time.monotonic()
     found = client_bound(model, deadline=started + 0.5, workers=1)
@@ -229,11 +235,7 @@ def test_after_the_week_it_gives_up_when_its_pace_cannot_finish_in_its_share(mon
     # The week is ready from the start and the bound has 1 s: at 0.08 s a week, the pace
     # of the 4 weeks after the first (PACE_AFTER_WEEK, lowered here) projects 1.6 s for
     # the 20, so it gives up at about 0.4 s; run to its share, it would solve 12 or more.
-    def steady(tm, client, seats, seconds, deterministic):
-        time.sleep(0.08)
-        return Fraction(1), True
-
-    monkeypatch.setattr(module, "_least_cost", steady)
+    monkeypatch.setattr(module, "_least_cost", proven_after(0.08))
     monkeypatch.setattr(module, "PACE_AFTER_WEEK", 4)
     model = TimetableModel(build_candidates(load_instance(SAMPLES / "small.json")))
     week = WeekReady()
@@ -246,11 +248,7 @@ def test_after_the_week_it_gives_up_when_its_pace_cannot_finish_in_its_share(mon
     # A week ready late leaves the search at least half the time left: 4 s to the
     # deadline and a 3 s share, so the bound stops at 2 s, not 3 s (its 20 weeks at
     # 0.15 s would take 3 s).
-    def slower(tm, client, seats, seconds, deterministic):
-        time.sleep(0.15)
-        return Fraction(1), True
-
-    monkeypatch.setattr(module, "_least_cost", slower)
+    monkeypatch.setattr(module, "_least_cost", proven_after(0.15))
     monkeypatch.setattr(module, "PACE_AFTER_WEEK", 1000)  # the share alone stops it
     week.mark()
     started = time.monotonic()
@@ -288,7 +286,7 @@ def test_an_error_while_building_the_week_stops_the_bound_thread(monkeypatch):
         return Fraction(0), False
 
     monkeypatch.setattr(greedy, "solve_greedy", broken)
-    monkeypatch.setattr(module, "_least_cost", slow)
+    monkeypatch.setattr(module, "_least_cost", proven_after(0.05))
     monkeypatch.setattr(module, "_signature", lambda tm, c, seats: c.id)  # 10 distinct weeks
     clients = [client(f"c{i}", requires={"grp": 1}) for i in range(10)]
     with pytest.raises(ValueError, match="greedy failed"):
