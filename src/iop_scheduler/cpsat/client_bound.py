@@ -254,13 +254,15 @@ def client_bound(
     groups = list(by_signature.values())
     finished = 0  # client weeks solved so far (by any thread)
     lock = threading.Lock()
+    #: When the pace starts counting, and the client weeks solved by then.
+    pace_start: tuple[float, int] | None
     if week_ready is None:
         # The pace counts from the start, on an eighth of the client weeks (at least 8).
-        pace_start: list[tuple[float, int]] = [(started, 0)]
+        pace_start = (started, 0)
         sample = max(PACE_SAMPLE, PACE_SHARE * len(groups))
     else:
         # From the first client week solved after the starting week (set in solve_one).
-        pace_start = []
+        pace_start = None
         sample = PACE_AFTER_WEEK
 
     def stop_at() -> float:
@@ -274,17 +276,17 @@ def client_bound(
     def out_of_pace(now: float, limit: float) -> bool:
         """Whether the pace so far leaves clients unsolved at ``limit``."""
         with lock:
-            done = finished
-            if deterministic or not pace_start:
-                return False
-            since, done_before = pace_start[0]
+            done, start = finished, pace_start
+        if deterministic or start is None:
+            return False
+        since, done_before = start
         counted = done - done_before
         if counted < sample:
             return False
         return now + (now - since) / counted * (len(groups) - done) > limit
 
     def solve_one(clients: list[Client]) -> tuple[Fraction, bool, int]:
-        nonlocal finished
+        nonlocal finished, pace_start
         now = time.monotonic()
         limit = stop_at()
         if now >= limit or stop() or out_of_pace(now, limit):
@@ -293,10 +295,10 @@ def client_bound(
         cost, proven = _least_cost(tm, clients[0], seats, seconds, deterministic)
         with lock:
             finished += 1
-            if not pace_start and week_ready is not None and week_ready.ready_at:
+            if pace_start is None and week_ready is not None and week_ready.ready_at:
                 # From a solve's end after the mark (another thread's solve begun
                 # before it may still end later and count).
-                pace_start.append((time.monotonic(), finished))
+                pace_start = (time.monotonic(), finished)
         return cost, proven, len(clients)
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
