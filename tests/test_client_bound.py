@@ -273,7 +273,31 @@ def test_a_reproducible_run_whose_bound_uses_the_time_limit_still_answers(monkey
     assert result.status.has_timetable and result.total_seconds < 3
     assert result.penalty == check_timetable(instance, result.timetable)
     assert result.bound is not None  # the greedy week, with the bound proven so far (0)
-    assert result.reproducible is False  # the search did not run its deterministic budget
+    # The bound was cut by the clock (at the deadline, or at its share if its thread began
+    # after the week was built), so the run promises nothing.
+    assert result.reproducible is False
+
+
+def test_a_client_week_cut_by_the_clock_leaves_the_bound_incomplete(monkeypatch):
+    # Found by CI: the bound's thread began after a fast greedy week, its one client week
+    # stopped at the share, unproven, and the run still called itself reproducible.
+    monkeypatch.setattr(module, "_least_cost", _takes_all_it_is_given)
+    model = TimetableModel(build_candidates(base_instance()))
+    week = WeekReady()
+    week.mark()
+    found = client_bound(
+        model, deadline=time.monotonic() + 0.4, workers=1, deterministic=True,
+        week_ready=week, seconds_after_week=0.1,
+    )  # fmt: skip
+    assert found.solved == 1 and not found.complete
+    # Proven in time, the same week is complete.
+    monkeypatch.setattr(module, "_least_cost", proven_after(0.01))
+    week.mark()
+    found = client_bound(
+        model, deadline=time.monotonic() + 0.4, workers=1, deterministic=True,
+        week_ready=week, seconds_after_week=0.1,
+    )  # fmt: skip
+    assert found.solved == 1 and found.complete
 
 
 def test_an_error_while_building_the_week_stops_the_bound_thread(monkeypatch):
