@@ -125,6 +125,7 @@ class GreedyCoordinator:
         for pool in candidates.pools:
             self.pools_by_time[(pool.day, pool.start)].append(pool)
         self.pool_clients = {p.index: set(p.clients) for p in candidates.pools}
+        self.room_order: dict[int, list[str]] = {}  # see _rooms_in_order
         self.banned: set[int] = set()
         # Hour caps in minutes, once: converting hours on every check dominated the run time.
         self.day_cap = {
@@ -255,22 +256,34 @@ class GreedyCoordinator:
             return None
         if not pool.rooms:
             return leader, None
-        # Smallest room that holds a full session first, so big rooms stay free for big groups.
-        size_max = self.inst.type_by_id[pool.type_id].size_max
-        rooms = sorted(
-            pool.rooms,
-            key=lambda r: (
-                self.inst.room_by_id[r].capacity < (size_max or 0),
-                -self.inst.room_by_id[r].capacity
-                if size_max is None
-                else self.inst.room_by_id[r].capacity,
-                r,
-            ),
-        )
         room = next(
-            (r for r in rooms if self._free(f"r:{r}", pool.day, pool.start, pool.end)), None
+            (
+                r
+                for r in self._rooms_in_order(pool)
+                if self._free(f"r:{r}", pool.day, pool.start, pool.end)
+            ),
+            None,
         )
         return None if room is None else (leader, room)
+
+    def _rooms_in_order(self, pool: Pool) -> list[str]:
+        """The pool's rooms in the order to try them, sorted once per pool."""
+        rooms = self.room_order.get(pool.index)
+        if rooms is None:
+            # Smallest room that holds a full session first, so big rooms stay free for
+            # big groups.
+            size_max = self.inst.type_by_id[pool.type_id].size_max
+            capacity = {r: self.inst.room_by_id[r].capacity for r in pool.rooms}
+            rooms = sorted(
+                pool.rooms,
+                key=lambda r: (
+                    capacity[r] < (size_max or 0),
+                    -capacity[r] if size_max is None else capacity[r],
+                    r,
+                ),
+            )
+            self.room_order[pool.index] = rooms
+        return rooms
 
     # -- planning one client -------------------------------------------------------------
 
