@@ -341,6 +341,15 @@ def test_validate_timetable_naming_unknown_ids(tmp_path, fields, needles):
     assert_input_error(result, str(table), *needles)
 
 
+@pytest.mark.parametrize("end", ["08:00", "09:00"])
+def test_validate_a_session_that_does_not_end_after_it_starts(tmp_path, end):
+    # Found by hand: such a session was a grid violation, and every hour count of the
+    # week used its negative length ("c2 attends -2 h").
+    week, table = write_pair(tmp_path, table_json(end=end))
+    result = run("validate", str(week), str(table))
+    assert_input_error(result, str(table), "sessions[0] (s1)", f"end {end}", "start 09:00")
+
+
 def test_validate_good_timetable_control(tmp_path):
     week, table = write_pair(tmp_path, table_json())
     result = run("validate", str(week), str(table))

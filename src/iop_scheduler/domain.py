@@ -449,6 +449,16 @@ class ScheduledSession(StrictModel):
     room: str | None = None
     clients: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> ScheduledSession:
+        # Not a grid violation to list: with a negative length every hour count of the
+        # week would be nonsense (as a window whose end is not after its start).
+        if self.end <= self.start:
+            raise ValueError(
+                f"end {format_hhmm(self.end)} is not after its start {format_hhmm(self.start)}"
+            )
+        return self
+
 
 class Shortfall(StrictModel):
     """A week minimum that a client falls short of (only when shortfalls are allowed)."""
