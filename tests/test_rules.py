@@ -447,6 +447,19 @@ def test_client_must_be_available():
     assert violation.clients == ("c1",) and violation.days == ("mon",)
 
 
+def test_clients_unavailable_for_one_session_are_one_entry():
+    # A session moved out of the clients' hours named every attendee on a line of their
+    # own; one entry names them all (and the report still files it under each client).
+    late = {"mon": [["10:30", "11:30"]]}
+    instance = base_instance(
+        clients=[client(c, requires={"grp": 1}, availability=late) for c in ("c1", "c2", "c3")]
+    )
+    table = timetable(session("s1", "grp", "09:00", "10:00", clients=["c1", "c2", "c3"]))
+    violation = the_violation(instance, table, "attendees")
+    assert violation.clients == ("c1", "c2", "c3") and violation.sessions == ("s1",)
+    assert str(violation).startswith("[attendees] 3 clients (c1, c2, c3) are not available")
+
+
 @pytest.mark.parametrize("availability", [{"mon": []}, {}, {"tue": [["09:00", "12:00"]]}])
 def test_client_unavailable_day(availability):
     instance = base_instance(clients=[client("c1", requires={"grp": 1},

@@ -295,6 +295,7 @@ def check_attendees(week: _Week) -> Iterator[Violation]:
                     f"more than max_size {stype.max_size}",
                     sessions=(s.id,),
                 )
+        unavailable: list[str] = []
         for c in dict.fromkeys(s.clients):
             client = inst.client_by_id[c]
             if stype.tracks and client.track not in stype.tracks:
@@ -305,14 +306,22 @@ def check_attendees(week: _Week) -> Iterator[Violation]:
                     clients=(c,),
                 )
             if not _available(client.availability, inst, s):
-                yield Violation(
-                    "attendees",
-                    f"{c} is not available for session {s.id} on {s.day} "
-                    f"{format_hhmm(s.start)}-{format_hhmm(s.end)}",
-                    sessions=(s.id,),
-                    clients=(c,),
-                    days=(s.day,),
-                )
+                unavailable.append(c)
+        if unavailable:
+            # One entry per session: a session moved out of hours would list every attendee.
+            who = (
+                f"{unavailable[0]} is"
+                if len(unavailable) == 1
+                else f"{len(unavailable)} clients ({', '.join(unavailable)}) are"
+            )
+            yield Violation(
+                "attendees",
+                f"{who} not available for session {s.id} on {s.day} "
+                f"{format_hhmm(s.start)}-{format_hhmm(s.end)}",
+                sessions=(s.id,),
+                clients=tuple(unavailable),
+                days=(s.day,),
+            )
     for c, items in week.by_client.items():
         for a, b in _overlapping(items):
             yield Violation(
