@@ -16,6 +16,7 @@ from iop_scheduler import replan as replan_module
 from iop_scheduler.changes import apply_changes, parse_changes
 from iop_scheduler.cli import cli
 from iop_scheduler.diff import diff_timetables
+from iop_scheduler.domain import carry_session_ids
 from iop_scheduler.errors import InputError
 from iop_scheduler.io import dump_timetable
 from iop_scheduler.options import SolveOptions
@@ -62,6 +63,45 @@ def test_a_call_out_changes_only_what_it_must(published):
     assert losers <= touched
     # The penalty counts exactly the attendances not kept.
     assert outcome.result.terms["change_from_previous"].amount == delta.attendances_removed
+
+
+def test_sessions_that_did_not_move_keep_their_ids(published):
+    # Found by a coordinator walk-through: the re-planned week was numbered afresh, so
+    # calendar events of untouched sessions changed their UIDs and "s2" came to mean
+    # another session.
+    week, before = published
+    changes = parse_changes(CALLOUT).changes
+    after = replan(week, before, changes, SolveOptions(time_limit=10, workers=2)).result.timetable
+    old = {(s.type, s.day, s.start, s.clinician, s.room): s.id for s in before.sessions}
+    same = [s for s in after.sessions if (s.type, s.day, s.start, s.clinician, s.room) in old]
+    assert same and all(s.id == old[(s.type, s.day, s.start, s.clinician, s.room)] for s in same)
+    ids = [s.id for s in after.sessions]
+    assert len(set(ids)) == len(ids)
+    # A session that is new takes an id the previous week did not use.
+    new = [s for s in after.sessions if (s.type, s.day, s.start, s.clinician, s.room) not in old]
+    assert not {s.id for s in new} & {s.id for s in before.sessions}
+
+
+def test_carried_ids_prefer_the_same_leader_and_room_then_number_on():
+    def sess(sid, start, clinician="cl1", room="r1"):
+        return {"id": sid, "type": "grp", "day": "mon", "start": start, "end": "",
+                "clinician": clinician, "room": room, "clients": []}
+
+    def table(*sessions):
+        rows = [dict(s, end=f"{int(s['start'][:2]) + 1:02d}:00") for s in sessions]
+        return Timetable.model_validate(
+            {"format": "iop-schedule/1", "instance": "x", "status": "feasible", "sessions": rows}
+        )
+
+    previous = table(sess("s1", "09:00", "cl1"), sess("s2", "09:00", "cl2"), sess("s7", "11:00"))
+    now = table(
+        sess("", "09:00", "cl2"),  # s2's leader and room: s2
+        sess("", "09:00", "cl3"),  # same time, another leader: the one left, s1
+        sess("", "10:00"),  # new: after the highest previous number
+        sess("", "11:00", "cl1", "r2"),  # same leader, another room: s7
+    ).sessions
+    carry_session_ids(previous, now)
+    assert [s.id for s in now] == ["s2", "s1", "s8", "s7"]
 
 
 def test_a_day_off_touches_nobody_who_is_not_there_that_day(published):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Literal
 
-from .domain import Instance, Timetable
+from .domain import Instance, Timetable, carry_session_ids
 from .io import as_instance, as_timetable
 from .options import SolveOptions
 from .result import ProgressPoint, Result
@@ -121,12 +121,17 @@ def _solve_checked(
     if method == "greedy":
         from .greedy import solve_greedy
 
-        return solve_greedy(instance, options, started=started)
-    if method == "cpsat":
+        result = solve_greedy(instance, options, started=started)
+    elif method == "cpsat":
         from .cpsat import solve_cpsat
 
-        return solve_cpsat(instance, options, started=started)
-    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+        result = solve_cpsat(instance, options, started=started)
+    else:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if options.previous is not None and result.status.has_timetable:
+        # A re-planned week's sessions keep their ids (and calendar events their UIDs).
+        carry_session_ids(options.previous, result.timetable.sessions)
+    return result
 
 
 def validate(

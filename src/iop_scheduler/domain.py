@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal, Self
 
@@ -484,6 +485,44 @@ class Timetable(BaseModel):
     sessions: list[ScheduledSession] = Field(default_factory=list)
     shortfalls: list[Shortfall] = Field(default_factory=list)
     explanation: list[str] = Field(default_factory=list)
+
+
+def carry_session_ids(
+    previous: Timetable, sessions: list[ScheduledSession]
+) -> list[ScheduledSession]:
+    """Give each session that ``previous`` also ran its previous id; new ones the next free.
+
+    A re-planned week keeps the ids of the sessions that did not move, so calendar events
+    (whose UIDs hold the id) update in place instead of being duplicated, and ``s2`` does
+    not come to mean another session. A session matches a previous one of the same type,
+    day and start: the same leader and room first, then the same leader, then any.
+    """
+    keys: tuple[Callable[[ScheduledSession], tuple[object, ...]], ...] = (
+        lambda s: (s.type, s.day, s.start, s.clinician, s.room),
+        lambda s: (s.type, s.day, s.start, s.clinician),
+        lambda s: (s.type, s.day, s.start),
+    )
+    ids: dict[int, str] = {}  # position in ``sessions`` -> the previous id it keeps
+    for key in keys:
+        kept = set(ids.values())
+        by_key: dict[tuple[object, ...], list[str]] = defaultdict(list)
+        for old in previous.sessions:
+            if old.id not in kept:
+                by_key[key(old)].append(old.id)
+        for position, session in enumerate(sessions):
+            if position not in ids and by_key.get(key(session)):
+                ids[position] = by_key[key(session)].pop(0)
+    taken = {s.id for s in previous.sessions}
+    number = max((int(i[1:]) for i in taken if i[:1] == "s" and i[1:].isdigit()), default=0)
+    for position, session in enumerate(sessions):
+        if position in ids:
+            session.id = ids[position]
+            continue
+        number += 1
+        while f"s{number}" in taken:
+            number += 1
+        session.id = f"s{number}"
+    return sessions
 
 
 def number_sessions(sessions: list[ScheduledSession]) -> list[ScheduledSession]:
