@@ -67,6 +67,17 @@ def test_import_command_default_output_is_beside_the_folder(roster):
     assert load_instance(roster.parent / "roster.json").clients
 
 
+def test_importing_over_a_different_week_says_so(roster):
+    # Found by a coordinator walk-through: export-roster then import-csv, both with their
+    # default paths, silently replaced the week a published timetable was built from.
+    assert run("import-csv", roster).stderr == ""
+    assert run("import-csv", roster).stderr == ""  # the same week again: nothing to say
+    set_cell(roster / "clients.csv", 2, "name", "Someone Else")
+    result = run("import-csv", roster)
+    assert result.exit_code == 0
+    assert "roster.json held a different week before" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["tiny.json", "small.json"])
 def test_instances_round_trip_through_csv(tmp_path, name):
     week = load_instance(ROOT / "instances" / name)

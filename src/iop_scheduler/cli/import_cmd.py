@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..io import write_json_atomic
+from ..errors import InputError
+from ..io import load_instance, write_json_atomic
 from ..report.summary import headline
 from ..roster import read_roster
 from .common import handles_input_errors
@@ -43,5 +44,26 @@ def import_command(folder: str, output: str | None) -> None:
     else:
         root = Path(folder).resolve()
         target = root.with_name(root.name + ".json")
-    write_json_atomic(target, week.model_dump(mode="json"))
+    payload = week.model_dump(mode="json")
+    replaced = _holds_another_week(target, payload)
+    write_json_atomic(target, payload)
     click.echo(f"{headline(week)}\nWrote {target}")
+    if replaced:
+        # Found by a coordinator walk-through: export-roster then import-csv with both
+        # defaults silently replaced the week a published timetable was built from.
+        click.echo(
+            f"Note: {target} held a different week before; a timetable built from that "
+            "week is checked and re-planned against the week it was built from, so keep a "
+            "copy of it (or give -o another name next time).",
+            err=True,
+        )
+
+
+def _holds_another_week(target: Path, payload: object) -> bool:
+    """Whether ``target`` is a file holding something other than the week ``payload``."""
+    if not target.is_file():
+        return False
+    try:
+        return load_instance(target).model_dump(mode="json") != payload
+    except InputError:
+        return True  # not a clinic week at all (or not readable): replaced all the same
