@@ -145,6 +145,13 @@ def test_replan_and_diff_commands(published, tmp_path):
     assert not changed.clinician_by_id["cl2"].availability.get("tue")
     checked = CliRunner().invoke(cli, ["validate", str(tmp_path / "tiny2.json"), str(new)])
     assert checked.exit_code == 0, checked.output
+    # Without --previous, validate and report count no changes, and say why the penalty
+    # differs from the one replan printed (found by a coordinator walk-through).
+    declared = json.loads(new.read_text(encoding="utf-8"))["penalty_terms"]
+    note = f"Note: {new} was planned on a previous week"
+    reported = CliRunner().invoke(cli, ["report", str(tmp_path / "tiny2.json"), str(new)])
+    dropped_some = declared["change_from_previous"] > 0
+    assert (note in checked.output) is (note in reported.stderr) is dropped_some
     shown = CliRunner().invoke(cli, ["diff", str(previous), str(new)])
     assert shown.exit_code == 0
     assert "attendance(s) kept" in shown.output

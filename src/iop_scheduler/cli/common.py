@@ -14,7 +14,7 @@ import click
 from ..domain import Instance, Timetable
 from ..errors import EXIT_INPUT_ERROR, InputError
 from ..io import load_timetable
-from ..result import ProgressPoint, Status
+from ..result import PenaltyTerm, ProgressPoint, Status
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -200,3 +200,55 @@ class ProgressPrinter:
             if improved or now - self._last_line > 5:
                 self._last_line = now
                 click.echo(self._text(), err=True)
+
+
+def declared_penalty_note(
+    file: str, table: Timetable, penalty: int, terms: dict[str, PenaltyTerm], previous: str | None
+) -> str:
+    """A note when the penalty FILE declares is not this timetable's, naming the files.
+
+    Not a broken rule (a hand-edited file keeps its old header), but the file's status and
+    bound then describe another week. A file planned without a previous week declares no
+    change_from_previous: with ``--previous`` it is compared without that term. A file
+    planned on a previous week is compared only against the one given with ``--previous``.
+    """
+    declared = table.penalty
+    declared_terms = (table.model_extra or {}).get("penalty_terms", {})
+    planned_on_previous = "change_from_previous" in declared_terms
+    if declared is None:
+        return ""
+    if planned_on_previous and not previous:
+        # Found by a coordinator walk-through: replan printed one penalty and validate
+        # another, with nothing to say why.
+        changes_cost = declared_terms["change_from_previous"]
+        if not isinstance(changes_cost, int) or declared - changes_cost != penalty:
+            return ""  # hand-edited: the terms say nothing reliable
+        if not changes_cost:
+            return ""  # every attendance kept: both penalties agree
+        return (
+            f"Note: {file} was planned on a previous week; its declared penalty "
+            f"{declared:,} also counts {changes_cost:,} for the attendances it did not keep. "
+            f"Give that week with --previous to count them here."
+        )
+    if previous and not planned_on_previous:
+        changes = terms.get("change_from_previous")
+        own = penalty - (changes.cost if changes else 0)
+        if declared == own:
+            return ""
+        return (
+            f"Note: {file} declares penalty {declared:,}, but its penalty without the "
+            f"changes from {previous} is {own:,}: its status ({table.status}) and bound "
+            f"describe another week."
+        )
+    if declared == penalty:
+        return ""
+    if previous:
+        return (
+            f"Note: {file} declares penalty {declared:,}, but its penalty against {previous} "
+            f"is {penalty:,}: it was planned on another previous week, or its status "
+            f"({table.status}) and bound describe another week."
+        )
+    return (
+        f"Note: {file} declares penalty {declared:,}, but its penalty is {penalty:,}: its "
+        f"status ({table.status}) and bound describe another week."
+    )

@@ -9,7 +9,12 @@ import click
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable, write_text_atomic
 from ..report.compliance import compliance, render_markdown, render_table, to_json
-from .common import handles_input_errors, load_option_timetable, note_other_clinic
+from .common import (
+    declared_penalty_note,
+    handles_input_errors,
+    load_option_timetable,
+    note_other_clinic,
+)
 
 
 @click.command("report")
@@ -69,3 +74,6 @@ def report_command(
         click.echo(f"Wrote {output}")
     else:
         click.echo(text, nl=False)
+    note = declared_penalty_note(timetable, table, report.penalty, report.terms, previous)
+    if note:
+        click.echo(note, err=True)

@@ -8,13 +8,13 @@ from dataclasses import asdict
 
 import click
 
-from ..domain import Timetable
 from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..io import load_instance, load_timetable
 from ..report.summary import penalty_table
-from ..result import PenaltyTerm, total_penalty
+from ..result import total_penalty
 from ..validator import check_references, score, shortfalls_allowed, validate
 from .common import (
+    declared_penalty_note,
     handles_input_errors,
     load_option_timetable,
     note_other_clinic,
@@ -80,47 +80,7 @@ def validate_command(
         if terms and penalty is not None:
             click.echo(f"\nPenalty {penalty:,}")
             click.echo("\n".join(penalty_table(terms)))
-            note = _declared_penalty_note(timetable, table, penalty, terms, previous)
+            note = declared_penalty_note(timetable, table, penalty, terms, previous)
             if note:
                 click.echo(note)
     sys.exit(EXIT_OK if has_week and not violations else EXIT_FINDINGS)
-
-
-def _declared_penalty_note(
-    file: str, table: Timetable, penalty: int, terms: dict[str, PenaltyTerm], previous: str | None
-) -> str:
-    """A note when the penalty FILE declares is not this timetable's, naming the files.
-
-    Not a broken rule (a hand-edited file keeps its old header), but the file's status and
-    bound then describe another week. A file planned without a previous week declares no
-    change_from_previous: with ``--previous`` it is compared without that term. A file
-    planned on a previous week is compared only against the one given with ``--previous``.
-    """
-    declared = table.penalty
-    planned_on_previous = "change_from_previous" in (table.model_extra or {}).get(
-        "penalty_terms", {}
-    )
-    if declared is None or (planned_on_previous and not previous):
-        return ""
-    if previous and not planned_on_previous:
-        changes = terms.get("change_from_previous")
-        own = penalty - (changes.cost if changes else 0)
-        if declared == own:
-            return ""
-        return (
-            f"Note: {file} declares penalty {declared:,}, but its penalty without the "
-            f"changes from {previous} is {own:,}: its status ({table.status}) and bound "
-            f"describe another week."
-        )
-    if declared == penalty:
-        return ""
-    if previous:
-        return (
-            f"Note: {file} declares penalty {declared:,}, but its penalty against {previous} "
-            f"is {penalty:,}: it was planned on another previous week, or its status "
-            f"({table.status}) and bound describe another week."
-        )
-    return (
-        f"Note: {file} declares penalty {declared:,}, but its penalty is {penalty:,}: its "
-        f"status ({table.status}) and bound describe another week."
-    )
