@@ -1,10 +1,12 @@
 """The change files shipped in instances/changes/ load and apply to the small sample."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from iop_scheduler.changes import apply_changes, load_changes
+from iop_scheduler.errors import InputError
 from iop_scheduler.io import load_instance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,3 +34,28 @@ def test_the_admission_swaps_c12_for_c26() -> None:
     after = apply_changes(week, changes.changes)
     ids = {c.id for c in after.clients}
     assert "c26" in ids and "c12" not in ids and len(ids) == len(week.clients)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # Found by a coordinator walk-through: pydantic's own words ("Input tag 'room_close'
+        # found using 'kind' does not match any of the expected tags") and its union tag
+        # in the path ("changes[0].clinician_unavailable.day").
+        (
+            {"kind": "room_close", "room": "r1"},
+            "changes[0].kind: unknown value 'room_close' (expected 'clinician_unavailable',",
+        ),
+        (
+            {"kind": "clinician_unavailable", "clinician": "cl2", "day": "Mon"},
+            "changes[0].day: must be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun' "
+            "(got 'Mon')",
+        ),
+    ],
+)
+def test_a_bad_change_is_named_in_the_files_own_words(tmp_path, change, message) -> None:
+    path = tmp_path / "changes.json"
+    path.write_text(json.dumps({"format": "iop-changes/1", "changes": [change]}))
+    with pytest.raises(InputError) as caught:
+        load_changes(path)
+    assert message in str(caught.value)

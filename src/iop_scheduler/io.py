@@ -133,13 +133,22 @@ def describe_validation_error(err: ValidationError, data: Any) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             message = message[len(prefix) :]
+    loc = tuple(first["loc"])
     if first["type"] == "extra_forbidden":
         message = "unknown field"
     elif first["type"] == "missing":
         message = "required field is missing"
+    elif first["type"] == "union_tag_invalid":
+        # Pydantic's "Input tag 'x' found using 'kind' does not match any of the expected
+        # tags: ..." names its own machinery; say it as the file's field.
+        context = first.get("ctx", {})
+        loc += (context.get("discriminator", "").strip("'"),)
+        message = f"unknown value {context.get('tag')!r} (expected {context.get('expected_tags')})"
     elif first["type"] not in ("value_error", "assertion_error") and _is_scalar(first["input"]):
         message = f"{message} (got {first['input']!r})"
-    path = format_location(first["loc"], data)
+    if message.startswith("Input should be "):
+        message = "must be " + message[len("Input should be ") :]
+    path = format_location(loc, data)
     return f"{path}: {message}" if path else message
 
 
@@ -158,6 +167,10 @@ def format_location(loc: tuple[Any, ...], data: Any) -> str:
             part not in node
         ):
             continue  # a union-branch tag naming a model, such as "AddClients"
+        if isinstance(part, str) and isinstance(node, dict) and part not in node and (
+            part in node.values()
+        ):
+            continue  # a discriminated union's tag, such as "clinician_unavailable"
         if isinstance(part, int):
             text += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
