@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from iop_scheduler.changes import apply_changes, load_changes
+from iop_scheduler.changes import apply_changes, load_changes, parse_changes
 from iop_scheduler.errors import InputError
 from iop_scheduler.io import load_instance
 
@@ -59,3 +59,13 @@ def test_a_bad_change_is_named_in_the_files_own_words(tmp_path, change, message)
     with pytest.raises(InputError) as caught:
         load_changes(path)
     assert message in str(caught.value)
+
+
+def test_a_change_on_a_day_that_is_not_a_program_day_is_bad_input() -> None:
+    # It changed nothing and said nothing ("0 client(s) affected"): most likely a typo.
+    week = load_instance(ROOT / "instances" / "small.json")
+    callout = {"kind": "clinician_unavailable", "clinician": "sw1", "day": "sat"}
+    changes = parse_changes({"format": "iop-changes/1", "changes": [callout]}).changes
+    with pytest.raises(InputError, match=r"changes\[0\]\.day: sat is not a program day"):
+        apply_changes(week, changes)
+

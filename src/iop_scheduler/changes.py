@@ -277,6 +277,14 @@ def _apply_one(inst: Instance, change: Any, here: str, file: str | None) -> dict
     """The instance data after one change."""
     data = inst.model_dump(mode="json")
     kind = change.kind
+    day = getattr(change, "day", None)
+    if day is not None and day not in inst.days:
+        # As strict as an unknown id: a change that does nothing is most likely a typo or
+        # a change file meant for another week (found by a coordinator walk-through).
+        raise InputError(
+            f"{here}.day: {day} is not a program day of this week ({', '.join(inst.days)})",
+            file=file,
+        )
 
     def index_of(items: list[dict[str, Any]], ident: str) -> int:
         return next(i for i, item in enumerate(items) if item["id"] == ident)
