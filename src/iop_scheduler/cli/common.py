@@ -111,14 +111,19 @@ def workers_option(
 
 def output_format_option(func: F) -> F:
     """``--format table|json``."""
+    return json_format_option("Print a readable table or machine-readable JSON.")(func)
+
+
+def json_format_option(help: str) -> Callable[[F], F]:
+    """``--format table|json`` with this command's help (what its JSON holds)."""
     return click.option(
         "--format",
         "output_format",
         type=click.Choice(["table", "json"]),
         default="table",
         show_default=True,
-        help="Print a readable table or machine-readable JSON.",
-    )(func)
+        help=help,
+    )
 
 
 def solver_options(func: F) -> F:

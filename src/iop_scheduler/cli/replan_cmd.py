@@ -17,6 +17,7 @@ from ..report.summary import result_summary
 from .common import (
     ProgressPrinter,
     handles_input_errors,
+    json_format_option,
     load_option_timetable,
     note_other_clinic,
     output_format_option,
@@ -55,7 +56,10 @@ from .common import (
     "--allow-shortfalls", is_flag=True, help="Let week minimums fall short rather than fail."
 )
 @click.option("--grid/--no-grid", default=False, help="Also print the new week's grid.")
-@output_format_option
+@json_format_option(
+    'A readable summary, or JSON {"timetable": the new week (iop-schedule/1), "diff": what '
+    "changed}; -o writes the timetable alone, for validate, report and export."
+)
 @handles_input_errors
 def replan_command(
     instance: str,
@@ -141,6 +145,10 @@ def replan_command(
 @handles_input_errors
 def diff_command(old: str, new: str, output_format: str) -> None:
     """Show what differs between two timetables of one clinic, in human terms.
+
+    Sessions added, cancelled or changed (leader, room, time) and, per client, the
+    attendances lost, gained and moved. Exit status: 0, or 2 on bad input (a file that
+    holds no timetable included).
 
     \b
     Example:
