@@ -84,6 +84,27 @@ def test_export_without_to_refuses_a_suffix_it_cannot_write(tmp_path, name, need
     assert not target.exists() and not target.parent.exists()
 
 
+@pytest.mark.parametrize(
+    ("to", "name", "note"),
+    [
+        ("xlsx", "out.html", "-o {out} names html, but --to xlsx writes a workbook there"),
+        ("html", "out.xlsx", "-o {out} names xlsx, but --to html writes a web page there"),
+        ("html", "out.htm", None),
+        ("xlsx", "out", None),
+    ],
+)
+def test_export_notes_a_suffix_that_names_another_format(tmp_path, to, name, note):
+    # Found by a coordinator walk-through: a workbook named out.html, said nowhere.
+    instance, table = tiny_files(tmp_path)
+    out = tmp_path / name
+    result = run("export", instance, table, "--to", to, "-o", out)
+    assert result.exit_code == 0 and out.is_file()
+    if note is None:
+        assert "note: -o" not in result.stderr
+    else:
+        assert note.format(out=out) in result.stderr
+
+
 def test_export_of_a_broken_timetable_says_so(tmp_path):
     instance, table = tiny_files(tmp_path)
     data = json.loads(Path(table).read_text(encoding="utf-8"))

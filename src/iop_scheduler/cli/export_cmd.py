@@ -19,6 +19,12 @@ DEFAULT_SUFFIX = {"csv": "-csv", "xlsx": ".xlsx", "ics": "-ics", "html": ".html"
 #: Formats that write a folder rather than one file.
 FOLDER_FORMATS = ("csv", "ics")
 _BY_SUFFIX = {".xlsx": "xlsx", ".html": "html", ".htm": "html"}
+_WRITES = {
+    "csv": "a folder of CSV files",
+    "xlsx": "a workbook",
+    "ics": "a folder of calendars",
+    "html": "a web page",
+}
 
 
 def _format_from_suffix(output: str | None) -> str:
@@ -100,6 +106,14 @@ def export_command(
     """
     if fmt is None:
         fmt = _format_from_suffix(output)
+    elif output and _BY_SUFFIX.get(Path(output).suffix.lower(), fmt) != fmt:
+        # Found by a coordinator walk-through: --to xlsx -o out.html wrote a workbook
+        # named .html, which no program then opens. The user's name stands, said aloud.
+        click.echo(
+            f"note: -o {output} names {_BY_SUFFIX[Path(output).suffix.lower()]}, but --to "
+            f"{fmt} writes {_WRITES[fmt]} there",
+            err=True,
+        )
     if timezone and fmt != "ics":
         raise click.UsageError("--timezone applies to --to ics only")
     target = Path(output) if output else default_output(timetable, fmt)
