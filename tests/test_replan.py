@@ -166,6 +166,25 @@ def test_replan_and_diff_commands(published, tmp_path):
         assert all(":" in a["start"] for a in change["lost"] + change["gained"])
 
 
+def test_replan_refuses_the_week_of_another_clinic(published, tmp_path):
+    # Found by a coordinator walk-through: it searched for the whole time limit, ended
+    # "unknown" and advised `explain`, where the previous week was simply the wrong file.
+    _, before = published
+    previous = tmp_path / "week.json"
+    previous.write_text(json.dumps(dump_timetable(before)), encoding="utf-8")
+    change = tmp_path / "callout.json"
+    change.write_text(json.dumps({"format": "iop-changes/1", "changes": []}), encoding="utf-8")
+    small = ROOT / "instances" / "small.json"
+    result = CliRunner().invoke(cli, [
+        "replan", str(small), "--previous", str(previous), "--change", str(change),
+        "-o", str(tmp_path / "new.json"), "--time-limit", "5", "--no-progress",
+    ])  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {previous}: sessions[0] (s1).")
+    assert result.stderr.endswith(f"--previous must be the week published for {small}\n")
+    assert len(result.stderr.splitlines()) == 1 and not (tmp_path / "new.json").exists()
+
+
 def test_a_change_naming_an_unknown_clinician_is_one_line(published, tmp_path):
     week, before = published
     previous = tmp_path / "week.json"

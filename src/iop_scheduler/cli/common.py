@@ -15,6 +15,7 @@ from ..domain import Instance, Timetable
 from ..errors import EXIT_INPUT_ERROR, InputError
 from ..io import load_timetable
 from ..result import PenaltyTerm, ProgressPoint, Status
+from ..validator import check_references
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,14 +72,28 @@ def require_timetable(timetable: Timetable, file: str, purpose: str) -> None:
         )
 
 
-def load_option_timetable(path: str, instance: Instance, option: str) -> Timetable:
+def load_option_timetable(
+    path: str, instance: Instance, option: str, *, instance_file: str | None = None
+) -> Timetable:
     """The timetable of an option such as ``--previous`` or ``--hint``, checked.
 
     A file that holds no timetable raises `InputError`; one of another clinic than
-    ``instance`` gets a note on stderr naming the file and the option.
+    ``instance`` gets a note on stderr naming the file and the option. With
+    ``instance_file`` (replan's published week), every id it names must be in
+    ``instance``: else it is the week of another clinic, and an `InputError` says so.
     """
     timetable = load_timetable(path)
     require_timetable(timetable, path, f"to use as {option}")
+    if instance_file is not None:
+        try:
+            check_references(instance, timetable, file=path)
+        except InputError as err:
+            # Found by a coordinator walk-through: another clinic's week searched for the
+            # whole time limit and then advised `explain`.
+            raise InputError(
+                f"{err.detail}: {option} must be the week published for {instance_file}",
+                file=path,
+            ) from None
     note_other_clinic(instance, timetable, path, option=option)
     return timetable
 

@@ -96,7 +96,7 @@ def replan_command(
     for path in (output, new_instance):
         if path:
             ensure_writable(path)  # both or neither: fail now, not after the solve
-    before = load_option_timetable(previous, week, "--previous")
+    before = load_option_timetable(previous, week, "--previous", instance_file=instance)
     changes = load_changes(change_file)
     options = SolveOptions(
         time_limit=time_limit,
