@@ -53,6 +53,9 @@ def test_a_listed_day_counts_one_client_in_the_singular() -> None:
     assert GRID_LEGEND not in lines
     assert any(line.endswith(" 1 client") for line in lines)
     assert any(line.endswith(" 2 clients") for line in lines)
+    # The day says why it is a list (found by a coordinator walk-through: beside grids,
+    # a listed day read as another format with nothing to explain it).
+    assert lines[0].endswith(f"({MAX_GRID_COLUMNS + 1} rooms in use: one session a line)")
 
 
 def _with_room_called(name: str, *, as_id: bool) -> tuple[Instance, Timetable]:

@@ -125,15 +125,17 @@ def week_grid(instance: Instance, timetable: Timetable) -> list[str]:
             continue
         minutes = sum(s.end - s.start for s in sessions)
         attendances = sum(len(s.clients) for s in sessions)
-        lines.append(
+        headline = (
             f"{DAY_NAMES[day]}: {len(sessions)} sessions, {format_minutes(minutes)} of staff "
             f"time, {attendances} attendances"
         )
         rooms = sorted({s.room or roomless for s in sessions})
         if len(rooms) <= MAX_GRID_COLUMNS:
-            lines += _grid(instance, sessions, rooms, roomless)
+            lines += [headline, *_grid(instance, sessions, rooms, roomless)]
             gridded = True
         else:
+            # Say why this day reads differently from the grids around it.
+            lines.append(f"{headline} ({len(rooms)} rooms in use: one session a line)")
             lines += _list(instance, sessions, roomless)
         lines.append("")
     if gridded:  # the cells are terse: say once how to read them
