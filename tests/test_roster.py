@@ -67,6 +67,20 @@ def test_import_command_default_output_is_beside_the_folder(roster):
     assert load_instance(roster.parent / "roster.json").clients
 
 
+def test_a_quote_left_open_is_bad_input_not_fewer_clients(roster, tmp_path):
+    # Found by a fuzz run: the open quote swallowed rows 4-9 into one name, and the
+    # import wrote a week of 3 clients with exit 0.
+    path = roster / "clients.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[3].startswith("c3,Client 3,")
+    lines[3] = lines[3].replace("c3,Client 3,", 'c3,"Client 3,', 1)
+    path.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "week.json"
+    result = run("import-csv", roster, "-o", out)
+    assert result.exit_code == 2 and not out.exists()
+    assert result.stderr.startswith(f"error: {path}: row 4: a quoted value runs on")
+
+
 def test_importing_over_a_different_week_says_so(roster):
     # Found by a coordinator walk-through: export-roster then import-csv, both with their
     # default paths, silently replaced the week a published timetable was built from.

@@ -331,8 +331,23 @@ def _read_table(path: Path) -> _Table:
     first_line = text.split("\n", 1)[0]
     # European spreadsheets separate columns by ";" (the comma is their decimal point).
     delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    records: list[list[str]] = []
     try:
-        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        while True:
+            first_line = reader.line_num + 1  # the line the next record begins on
+            record = next(reader, None)
+            if record is None:
+                break
+            records.append(record)
+            if any("\n" in cell or "\r" in cell for cell in record):
+                # Found by a fuzz run: a quote left open swallowed every row after it
+                # into one cell, and the import went on without those clients.
+                raise InputError(
+                    f"row {first_line}: a quoted value runs on over several lines (a quote "
+                    'left open? a value such as "Doe, Jane" needs both of its quotes)',
+                    file=str(path),
+                )
     except csv.Error as err:
         raise InputError(f"malformed CSV: {err}", file=str(path)) from None
     if not records:
