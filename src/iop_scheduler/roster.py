@@ -335,7 +335,7 @@ def _read_table(path: Path) -> _Table:
     records: list[list[str]] = []
     try:
         while True:
-            first_line = reader.line_num + 1  # the line the next record begins on
+            starts_on = reader.line_num + 1  # the line the next record begins on
             record = next(reader, None)
             if record is None:
                 break
@@ -344,7 +344,7 @@ def _read_table(path: Path) -> _Table:
                 # Found by a fuzz run: a quote left open swallowed every row after it
                 # into one cell, and the import went on without those clients.
                 raise InputError(
-                    f"row {first_line}: a quoted value runs on over several lines (a quote "
+                    f"row {starts_on}: a quoted value runs on over several lines (a quote "
                     'left open? a value such as "Doe, Jane" needs both of its quotes)',
                     file=str(path),
                 )
