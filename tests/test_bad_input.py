@@ -47,6 +47,17 @@ def without(key: str) -> Callable[[dict[str, Any]], None]:
 
 
 CASES = [
+    # Found by a fuzz run: counts past CP-SAT's integer range crashed shortfall solves.
+    pytest.param(
+        replace(rules={"min_days_per_client_week": 10**15}),
+        ["rules.min_days_per_client_week", "less than or equal to 1000", str(10**15)],
+        id="count-too-large",
+    ),
+    pytest.param(
+        replace(clients=[client("c1", requires={"grp": 2**63 - 1})]),
+        ["clients[0] (c1).requires.grp", "less than or equal to 1000"],
+        id="requires-too-large",
+    ),
     pytest.param(
         replace(clients=[client("c1", requires={"grp": 1}, colour="red")]),
         ["clients[0] (c1).colour", "unknown field"],

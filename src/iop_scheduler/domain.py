@@ -21,9 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeInt,
     PlainSerializer,
-    PositiveInt,
     model_validator,
 )
 
@@ -99,18 +97,26 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: The largest count accepted (sessions, days, disciplines, seats): far above any week,
+#: and small enough that the shortfalls it allows stay within CP-SAT's integer range
+#: (a fuzz run's 10**15 days made the model invalid and 2**63 crashed building it).
+MAX_COUNT = 1000
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+
+
 class Rules(StrictModel):
     """The week rules of SPEC section 4, with their defaults."""
 
-    min_days_per_client_week: NonNegativeInt = 3
+    min_days_per_client_week: Count = 3
     min_hours_per_client_week: WeekHours = 10
     max_hours_per_client_week: WeekHours | None = 19
     min_hours_per_client_day: DayHours = 3
     max_hours_per_client_day: DayHours | None = None
-    min_group_sessions_per_client_day: NonNegativeInt = 2
-    max_same_type_per_client_day: PositiveInt = 1
-    min_disciplines_per_client_week: NonNegativeInt = 2
-    min_disciplines_per_day: NonNegativeInt = 2
+    min_group_sessions_per_client_day: Count = 2
+    max_same_type_per_client_day: PositiveCount = 1
+    min_disciplines_per_client_week: Count = 2
+    min_disciplines_per_day: Count = 2
 
 
 #: The largest penalty weight accepted: far above any sensible weight, and low enough that
@@ -135,9 +141,9 @@ class SessionType(StrictModel):
     id: Id
     name: Name = ""
     kind: Kind
-    duration_minutes: PositiveInt
-    min_size: PositiveInt | None = None
-    max_size: PositiveInt | None = None
+    duration_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+    min_size: PositiveCount | None = None
+    max_size: PositiveCount | None = None
     disciplines: list[Id] = Field(min_length=1)
     room_kinds: list[Id] = Field(default_factory=list)
     tracks: list[Id] = Field(default_factory=list)
@@ -189,7 +195,7 @@ class Room(StrictModel):
     id: Id
     name: Name = ""
     kind: Id
-    capacity: NonNegativeInt
+    capacity: Count
     availability: Availability | None = None
 
 
@@ -200,7 +206,7 @@ class Client(StrictModel):
     name: Name = ""
     track: Id | None = None
     availability: Availability | None = None
-    requires: dict[str, NonNegativeInt] = Field(default_factory=dict)
+    requires: dict[str, Count] = Field(default_factory=dict)
     assigned_clinicians: dict[str, str] = Field(default_factory=dict)
     preferred_days: list[Day] = Field(default_factory=list)
     preferred_window: Window | None = None
