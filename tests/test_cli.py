@@ -196,3 +196,13 @@ def test_validate_shows_what_is_wrong_with_a_file_that_holds_no_timetable(tmp_pa
     assert result.exit_code == 1
     # Not only "holds no timetable": the status rule it breaks (SPEC 9.14) is listed too.
     assert "[status] status infeasible but sessions or shortfalls are listed" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["solve", "explain", "capacity"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_time_limit_that_is_no_number_of_seconds_is_a_usage_error(command, value):
+    # Found by a fuzz run: nan passed the range check and ended in a traceback.
+    extra = ["--track", "x"] if command == "capacity" else []
+    result = run(command, str(TINY), "--time-limit", value, *extra)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "--time-limit" in result.output

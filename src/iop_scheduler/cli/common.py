@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import sys
 import threading
 import time
@@ -98,13 +99,31 @@ def load_option_timetable(
     return timetable
 
 
+class _FiniteSeconds(click.FloatRange):
+    """Seconds, at least 0.1: ``nan`` and ``inf`` pass a float range, so refuse them here.
+
+    Found by a fuzz run: ``--time-limit nan`` ended in a traceback.
+    """
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a number of seconds.", param, ctx)
+        return seconds
+
+
+FINITE_SECONDS = _FiniteSeconds(min=0.1)
+
+
 def time_limit_option(
     default: float | None, help: str = "Seconds for the whole run, model building included."
 ) -> Callable[[F], F]:
     """``--time-limit`` in seconds (at least 0.1), with this command's default and help."""
     return click.option(
         "--time-limit",
-        type=click.FloatRange(min=0.1),
+        type=FINITE_SECONDS,
         default=default,
         show_default=default is not None,
         help=help,
