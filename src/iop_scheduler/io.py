@@ -185,9 +185,24 @@ def format_location(loc: tuple[Any, ...], data: Any) -> str:
 def ensure_writable(path: str | os.PathLike[str]) -> None:
     """Raise `InputError` now if ``path`` cannot be written later (before a long solve).
 
-    Creates missing folders, as writing would; leaves no file behind.
+    Tries it as writing would, missing folders made, and then leaves no file and no new
+    folder behind: a run that stops on bad input after this check (a fuzz run's rejected
+    change files) left empty output folders.
     """
-    write_atomic(path, lambda handle: None, replace=False)
+    target = Path(path)
+    made: list[Path] = []  # the folders the try makes, deepest first
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
+    try:
+        write_atomic(path, lambda handle: None, replace=False)
+    finally:
+        for folder in made:
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # not made by the try, or not empty: leave it
 
 
 def write_json_atomic(path: str | os.PathLike[str], payload: Any) -> None:
