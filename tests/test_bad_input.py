@@ -53,6 +53,12 @@ CASES = [
         ["rules.min_days_per_client_week", "less than or equal to 1000", str(10**15)],
         id="count-too-large",
     ),
+    # Found by a fuzz run: an id with a line break split the error over two lines.
+    pytest.param(
+        replace(clients=[client("c\n1", requires={"grp": 1})]),
+        ["clients[0] (c\\n1).id", "control character"],
+        id="line-break-in-an-id",
+    ),
     pytest.param(
         replace(clients=[client("c1", requires={"grp": 2**63 - 1})]),
         ["clients[0] (c1).requires.grp", "less than or equal to 1000"],

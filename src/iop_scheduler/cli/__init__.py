@@ -10,6 +10,7 @@ from .. import __version__
 from ..errors import EXIT_INPUT_ERROR
 from .bench_cmd import bench_command
 from .capacity_cmd import capacity_command
+from .common import one_line
 from .explain_cmd import explain_command
 from .export_cmd import export_command
 from .export_roster_cmd import export_roster_command
@@ -62,7 +63,7 @@ def main() -> None:
         err.show()
         sys.exit(err.exit_code)
     except click.BadParameter as err:
-        click.echo(f"error: {err.format_message()}", err=True)
+        click.echo(f"error: {one_line(err.format_message())}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
     except click.ClickException as err:
         err.show()

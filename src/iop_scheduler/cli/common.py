@@ -7,6 +7,7 @@ import math
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,10 +30,21 @@ def handles_input_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except InputError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {one_line(str(err))}", err=True)
             sys.exit(EXIT_INPUT_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters written as escapes (a line break as ``\\n``).
+
+    An error names the offending id or file as the user wrote it; one holding a line
+    break split the error over two lines (found by a fuzz run).
+    """
+    return "".join(
+        repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char for char in text
+    )
 
 
 def note_other_clinic(
