@@ -359,6 +359,13 @@ def test_validate_timetable_naming_unknown_ids(tmp_path, fields, needles):
     assert_input_error(result, str(table), *needles)
 
 
+def test_validate_a_session_id_with_a_control_character(tmp_path):
+    # Found by a fuzz run: validate accepted it and the workbook export crashed on it.
+    week, table = write_pair(tmp_path, table_json(id="s\u00001"))
+    result = run("validate", str(week), str(table))
+    assert_input_error(result, str(table), "sessions[0]", "control character U+0000")
+
+
 @pytest.mark.parametrize("end", ["08:00", "09:00"])
 def test_validate_a_session_that_does_not_end_after_it_starts(tmp_path, end):
     # Found by hand: such a session was a grid violation, and every hour count of the

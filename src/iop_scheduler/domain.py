@@ -447,7 +447,8 @@ Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 class ScheduledSession(StrictModel):
     """One session of a timetable: what, when, who leads, where, and who attends."""
 
-    id: str
+    # No control characters: the exports show it (a fuzz run's NUL crashed the workbook).
+    id: Annotated[str, AfterValidator(_no_control_characters)]
     type: str
     day: Day
     start: TimeOfDay
