@@ -53,6 +53,12 @@ CASES = [
         ["rules.min_days_per_client_week", "less than or equal to 1000", str(10**15)],
         id="count-too-large",
     ),
+    # Found by a fuzz run: the calendar export crashed on a week in year 1 or 9999.
+    pytest.param(
+        replace(week_of="0001-01-01"),
+        ["week_of", "0001-01-01: a week must fall in the years 1900-2999"],
+        id="week-of-out-of-range",
+    ),
     # Found by a fuzz run: an id with a line break split the error over two lines.
     pytest.param(
         replace(clients=[client("c\n1", requires={"grp": 1})]),

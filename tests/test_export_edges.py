@@ -105,6 +105,16 @@ def test_export_notes_a_suffix_that_names_another_format(tmp_path, to, name, not
         assert note.format(out=out) in result.stderr
 
 
+@pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31"])
+def test_export_refuses_a_week_no_calendar_can_hold(tmp_path, date):
+    # Found by a fuzz run: the ics export crashed ("year 0 is out of range").
+    instance, table = tiny_files(tmp_path)
+    out = tmp_path / "ics"
+    result = run("export", instance, table, "--to", "ics", "-o", out, "--week-of", date)
+    assert result.exit_code == 2 and not out.exists()
+    assert result.stderr == f"error: --week-of: {date}: a week must fall in the years 1900-2999\n"
+
+
 def test_export_of_a_broken_timetable_says_so(tmp_path):
     instance, table = tiny_files(tmp_path)
     data = json.loads(Path(table).read_text(encoding="utf-8"))

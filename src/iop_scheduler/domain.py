@@ -83,6 +83,20 @@ def display_name(text: str) -> str:
 #: An id, or a label matched exactly (track, discipline, room kind): not empty, and no
 #: control character (a carriage return in a track would split its roster CSV row).
 Id = Annotated[str, Field(min_length=1), AfterValidator(_no_control_characters)]
+#: The years a week may fall in: calendars and workbooks count the days around the week,
+#: and year 1 or 9999 left them no year to count in (a fuzz run's ICS export crashed).
+WEEK_YEARS = (1900, 2999)
+
+
+def check_week_date(date: dt.date) -> dt.date:
+    """Refuse a date outside `WEEK_YEARS` (with the message an input error shows)."""
+    first, last = WEEK_YEARS
+    if not first <= date.year <= last:
+        raise ValueError(f"{date.isoformat()}: a week must fall in the years {first}-{last}")
+    return date
+
+
+WeekOf = Annotated[dt.date, AfterValidator(check_week_date)]
 #: A display name: whitespace (line breaks included) collapsed to single spaces.
 Name = Annotated[str, AfterValidator(display_name)]
 #: Hours in a week or a day: finite, and no more than the week or the day holds.
@@ -228,7 +242,7 @@ class Instance(StrictModel):
 
     format: Literal["iop-instance/1"]
     name: Name = ""
-    week_of: dt.date | None = None
+    week_of: WeekOf | None = None
     days: list[Day] = Field(min_length=1)
     slot_minutes: int
     open: TimeOfDay = 8 * 60

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..domain import check_week_date
 from ..errors import InputError
 from ..export import FORMATS, export_csv, export_html, export_ics, export_xlsx, resolve_week
 from ..export.common import ensure_timetable
@@ -134,6 +135,11 @@ def export_command(
             f"run `iop-scheduler validate {instance} {timetable}` for the list",
             err=True,
         )
+    if week_of is not None:
+        try:
+            check_week_date(week_of.date())
+        except ValueError as err:
+            raise InputError(f"--week-of: {err}") from None
     dates = resolve_week(week, week_of.date() if week_of else None)
     if dates.note:
         click.echo(dates.note, err=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..domain import display_name
+from ..domain import check_week_date, display_name
 from ..errors import InputError
 from ..generate import (
     BREAKS,
@@ -136,6 +136,10 @@ def generate_command(
         week = dt.date.fromisoformat(week_of)
     except ValueError:
         raise InputError(f"--week-of: {week_of!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        check_week_date(week)
+    except ValueError as err:
+        raise InputError(f"--week-of: {err}") from None
     week = monday_of(week)  # any date of the week names it
     if name is not None:
         try:
