@@ -69,3 +69,13 @@ def test_a_change_on_a_day_that_is_not_a_program_day_is_bad_input() -> None:
     with pytest.raises(InputError, match=r"changes\[0\]\.day: sat is not a program day"):
         apply_changes(week, changes)
 
+
+def test_a_change_window_off_the_grid_is_bad_input() -> None:
+    # Found by a fuzz run: [7, "12:00"] was taken as 00:07-12:00.
+    week = load_instance(ROOT / "instances" / "small.json")
+    callout = {"kind": "clinician_unavailable", "clinician": "sw1", "day": "mon",
+               "window": [7, "12:00"]}  # fmt: skip
+    changes = parse_changes({"format": "iop-changes/1", "changes": [callout]}).changes
+    with pytest.raises(InputError, match=r"changes\[0\]\.window: 00:07 is off the 30-minute"):
+        apply_changes(week, changes)
+

@@ -17,7 +17,7 @@ from .candidates import can_lead, longest_overlap
 from .domain import Client, Clinician, Instance, Room, StrictModel, Window
 from .errors import InputError
 from .io import describe_validation_error, load_model
-from .times import Day
+from .times import Day, format_hhmm
 
 
 class ClinicianUnavailable(StrictModel):
@@ -286,6 +286,18 @@ def _apply_one(inst: Instance, change: Any, here: str, file: str | None) -> dict
             file=file,
         )
 
+    window = getattr(change, "window", None)
+    if window is not None:
+        for time in window:
+            if time % inst.slot_minutes:
+                # The instance's own windows must lie on the grid; a change's too (a fuzz
+                # run's window [7, "12:00"] was taken as 00:07).
+                raise InputError(
+                    f"{here}.window: {format_hhmm(time)} is off the "
+                    f"{inst.slot_minutes}-minute grid",
+                    file=file,
+                )
+
     def index_of(items: list[dict[str, Any]], ident: str) -> int:
         return next(i for i, item in enumerate(items) if item["id"] == ident)
 
@@ -380,8 +392,6 @@ def _apply_one(inst: Instance, change: Any, here: str, file: str | None) -> dict
 
 
 def _dump_availability(avail: dict[Day, Any]) -> dict[str, list[list[str]]]:
-    from .times import format_hhmm
-
     return {
         d: [[format_hhmm(s), format_hhmm(e)] for s, e in windows] for d, windows in avail.items()
     }
