@@ -365,6 +365,17 @@ def test_validate_timetable_naming_unknown_ids(tmp_path, fields, needles):
     assert_input_error(result, str(table), *needles)
 
 
+@pytest.mark.parametrize("field", ["format", "sessions"])
+def test_validate_a_timetable_file_without_a_required_field(tmp_path, field):
+    # Found by a fuzz run: docs/spec-notes.md says both are required when reading, but a
+    # file without format passed and one without sessions was judged an empty week.
+    data = json.loads(table_json())
+    del data[field]
+    week, table = write_pair(tmp_path, json.dumps(data))
+    result = run("validate", str(week), str(table))
+    assert_input_error(result, str(table), f"{field}: required field is missing")
+
+
 def test_validate_a_session_id_with_a_control_character(tmp_path):
     # Found by a fuzz run: validate accepted it and the workbook export crashed on it.
     week, table = write_pair(tmp_path, table_json(id="s\u00001"))
