@@ -398,6 +398,21 @@ def test_validate_good_timetable_control(tmp_path):
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        # Found by a fuzz run: the last of two keys won silently, and Python's advice on
+        # its digit limit reached the user.
+        ('{"format": "zzz", "format": "iop-instance/1"}', "the key 'format' is given twice"),
+        ('{"format": ' + "9" * 5000 + "}", "a number of thousands of digits"),
+    ],
+)
+def test_json_a_coordinator_would_not_mean(tmp_path, text, needle):
+    result, path, out = solve_bad(tmp_path, text)
+    assert_input_error(result, str(path), "malformed JSON", needle)
+    assert "sys.set_int_max_str_digits" not in result.stderr and not out.exists()
+
+
 def test_validate_malformed_timetable(tmp_path):
     week, table = write_pair(tmp_path, '{"format": "iop-schedule/1", "sessions": [}')
     assert_input_error(run("validate", str(week), str(table)), str(table), "malformed JSON")

@@ -97,7 +97,11 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     name = str(path)
     text = read_text(path)
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_key_twice)
+    except _KeyTwice as err:
+        raise InputError(
+            f"malformed JSON: the key {err.key!r} is given twice in one object", file=name
+        ) from None
     except json.JSONDecodeError as err:
         raise InputError(
             f"line {err.lineno} column {err.colno}: malformed JSON: {err.msg}", file=name
@@ -105,7 +109,28 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     except RecursionError:
         raise InputError("malformed JSON: nested too deeply", file=name) from None
     except ValueError as err:  # e.g. an integer of thousands of digits
+        if "digits" in str(err):  # Python's advice to raise its limit is not the user's
+            raise InputError("malformed JSON: a number of thousands of digits", file=name) from None
         raise InputError(f"malformed JSON: {err}", file=name) from None
+
+
+class _KeyTwice(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_key_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (json keeps the last one silently).
+
+    Found by a fuzz run: ``{"format": "zzz", "format": "iop-instance/1"}`` was accepted.
+    """
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _KeyTwice(key)
+        result[key] = value
+    return result
 
 
 def load_model(path: str | os.PathLike[str], model: type[ModelT]) -> ModelT:
