@@ -115,6 +115,9 @@ def test_bad_time_in_row_3_of_clients_names_file_row_and_column(roster, tmp_path
     ("file", "row", "column", "value", "needles"),
     [
         ("clients.csv", 4, "requires", "individual=two", ["row 4", "column requires", "'two'"]),
+        # Found by a fuzz run: only separators read as "never available", without a word.
+        ("clients.csv", 2, "availability", ";;", ["row 2", "column availability",
+                                                 "';;' names no window", "'none'"]),
         ("clients.csv", 2, "assigned_clinicians", "individual=cl9",
          ["row 2", "column assigned_clinicians", "unknown clinician 'cl9'"]),
         ("clients.csv", 5, "preferred_days", "mon; funday", ["row 5", "column preferred_days",

@@ -154,6 +154,10 @@ def _availability(value: str) -> dict[str, list[list[str]]]:
         windows = [_window(w) for w in re.split(r"[,\s]+(?=\d)", rest.strip()) if w.strip()]
         for day in _day_spec(head):
             avail.setdefault(day, []).extend(windows)
+    if not avail:
+        # Only separators (";;"): read as "never available" it would silently take the
+        # person off the week, and a blank cell means always (found by a fuzz run).
+        raise CellError(f"{value!r} names no window; write 'none' for never available")
     return avail
 
 
