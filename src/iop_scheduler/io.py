@@ -28,15 +28,18 @@ def load_instance(path: str | os.PathLike[str]) -> Instance:
 def load_timetable(path: str | os.PathLike[str]) -> Timetable:
     """Load a timetable (``iop-schedule/1``); bad input raises `InputError`.
 
-    A file must name its ``format`` and list its ``sessions`` (docs/spec-notes.md), though
-    a `Timetable` built in Python has defaults for both (a fuzz run found files without
-    them accepted).
+    A file must name its ``format`` and, when it holds a week, list its ``sessions``
+    (docs/spec-notes.md), though a `Timetable` built in Python has defaults for both (a
+    fuzz run found files without them accepted).
     """
     data = read_json(path)
     if isinstance(data, dict):
-        for required in ("format", "sessions"):
-            if required not in data:
-                raise InputError(f"{required}: required field is missing", file=str(path))
+        required = ["format"]
+        if data.get("status") in ("optimal", "feasible"):
+            required.append("sessions")  # a file holding no week may leave them out
+        for field in required:
+            if field not in data:
+                raise InputError(f"{field}: required field is missing", file=str(path))
     return parse_model(data, Timetable, file=str(path))
 
 
