@@ -53,6 +53,17 @@ CASES = [
         ["rules.min_days_per_client_week", "less than or equal to 1000", str(10**15)],
         id="count-too-large",
     ),
+    # Found by a fuzz run: text and true/false were converted into numbers.
+    pytest.param(
+        replace(slot_minutes="30"),
+        ["slot_minutes", 'must be a number, not "30"'],
+        id="number-as-text",
+    ),
+    pytest.param(
+        replace(rules={"min_days_per_client_week": True}),
+        ["rules.min_days_per_client_week", "must be a number, not true"],
+        id="number-as-true",
+    ),
     # Found by a fuzz run: the calendar export crashed on a week in year 1 or 9999.
     pytest.param(
         replace(week_of="0001-01-01"),

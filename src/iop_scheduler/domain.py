@@ -9,6 +9,7 @@ offending id so that the CLI can print them as one line.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -99,9 +100,23 @@ def check_week_date(date: dt.date) -> dt.date:
 WeekOf = Annotated[dt.date, AfterValidator(check_week_date)]
 #: A display name: whitespace (line breaks included) collapsed to single spaces.
 Name = Annotated[str, AfterValidator(display_name)]
+
+
+def _a_number(value: Any) -> Any:
+    """Refuse text and true/false where a number is wanted (pydantic would convert them).
+
+    Found by a fuzz run: ``"slot_minutes": "30"`` and ``true`` for a count were accepted.
+    """
+    if isinstance(value, bool | str):
+        raise ValueError(f"must be a number, not {json.dumps(value)}")
+    return value
+
+
+#: A number as JSON writes one (``3`` or ``3.0``, never ``"3"`` or ``true``).
+Number = BeforeValidator(_a_number)
 #: Hours in a week or a day: finite, and no more than the week or the day holds.
-WeekHours = Annotated[float, Field(ge=0, le=7 * 24, allow_inf_nan=False)]
-DayHours = Annotated[float, Field(ge=0, le=24, allow_inf_nan=False)]
+WeekHours = Annotated[float, Field(ge=0, le=7 * 24, allow_inf_nan=False), Number]
+DayHours = Annotated[float, Field(ge=0, le=24, allow_inf_nan=False), Number]
 Kind = Literal["group", "individual", "course"]
 
 
@@ -115,8 +130,8 @@ class StrictModel(BaseModel):
 #: and small enough that the shortfalls it allows stay within CP-SAT's integer range
 #: (a fuzz run's 10**15 days made the model invalid and 2**63 crashed building it).
 MAX_COUNT = 1000
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT), Number]
+PositiveCount = Annotated[int, Field(ge=1, le=MAX_COUNT), Number]
 
 
 class Rules(StrictModel):
@@ -136,7 +151,7 @@ class Rules(StrictModel):
 #: The largest penalty weight accepted: far above any sensible weight, and low enough that
 #: weight x minutes x the re-plan tie-break scale stays within CP-SAT's 64-bit objective.
 MAX_WEIGHT = 1_000_000
-Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT)]
+Weight = Annotated[int, Field(ge=0, le=MAX_WEIGHT), Number]
 
 
 class Weights(StrictModel):
@@ -155,7 +170,7 @@ class SessionType(StrictModel):
     id: Id
     name: Name = ""
     kind: Kind
-    duration_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+    duration_minutes: Annotated[int, Field(ge=1, le=24 * 60), Number]
     min_size: PositiveCount | None = None
     max_size: PositiveCount | None = None
     disciplines: list[Id] = Field(min_length=1)
@@ -244,7 +259,7 @@ class Instance(StrictModel):
     name: Name = ""
     week_of: WeekOf | None = None
     days: list[Day] = Field(min_length=1)
-    slot_minutes: int
+    slot_minutes: Annotated[int, Number]
     open: TimeOfDay = 8 * 60
     close: TimeOfDay = 21 * 60
     rules: Rules = Field(default_factory=Rules)
