@@ -138,6 +138,34 @@ def test_a_week_that_already_falls_short_has_no_capacity():
     assert "already falls short" in render_report(report)
 
 
+def test_a_week_found_short_but_not_proven_short_says_so():
+    # Found by an operations walk-through: +18 was reported short ("falls short", "what
+    # binds") where `explain` scheduled that week; the probe had ended feasible, not optimal.
+    def probe(added, status, served):
+        return Probe(added=added, status=status, served=served,
+                     clients_under_served=0 if served else 2,
+                     short_rules={} if served else {"requires:ind": 2})  # fmt: skip
+
+    report = CapacityReport(
+        instance="clinic", track="sud", track_clients=3, max_added=4, time_limit=6, seed=0,
+        added=1, first_unserved=2,
+        probes=[probe(0, Status.OPTIMAL, True), probe(1, Status.FEASIBLE, True),
+                probe(2, Status.FEASIBLE, False)],
+    )  # fmt: skip
+    text = render_report(report)
+    assert "+2    not served in the time limit: 2 clients short" in text
+    assert "Capacity: at least 1 more sud client with no shortfall; +2 fell short in the " \
+        "time limit, not proven" in text  # fmt: skip
+    assert "falls short" not in text
+    proven = dataclasses.replace(report, probes=[*report.probes[:2],
+                                                 probe(2, Status.OPTIMAL, False)])  # fmt: skip
+    assert "+2 falls short." in render_report(proven)
+    # The week as it is, short but not proven: not "already falls short".
+    first = dataclasses.replace(report, added=None, first_unserved=0,
+                                probes=[probe(0, Status.FEASIBLE, False)])  # fmt: skip
+    assert "fell short in the time limit, not proven" in render_report(first)
+
+
 def test_a_week_that_finds_no_timetable_in_time_has_unknown_capacity():
     report = CapacityReport(
         instance="clinic", track="sud", track_clients=3, max_added=4, time_limit=0.1, seed=0,

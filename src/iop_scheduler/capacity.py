@@ -70,6 +70,15 @@ class Probe:
         """Whether the solve ended without a timetable (counted as not served)."""
         return not self.status.has_timetable
 
+    @property
+    def proven_short(self) -> bool:
+        """Whether the shortfall is proven: the solve ended optimal with it.
+
+        A week found short but not proven optimal may be servable: a longer solve can find
+        it (an operations walk-through found +18 "short" that `explain` scheduled).
+        """
+        return not self.served and self.status is Status.OPTIMAL
+
 
 @dataclass(frozen=True)
 class Relaxation:
@@ -133,6 +142,13 @@ class CapacityReport:
     def reached_max(self) -> bool:
         """Whether every N up to ``max_added`` was served (the capacity may be larger)."""
         return self.first_unserved is None
+
+    @property
+    def first_unserved_proven(self) -> bool:
+        """Whether the first unserved N was proven short (see `Probe.proven_short`)."""
+        return any(
+            p.added == self.first_unserved and p.proven_short for p in self.probes
+        )
 
     @property
     def unknown_probes(self) -> list[Probe]:
@@ -444,7 +460,10 @@ def probe_text(probe: Probe) -> str:
     if probe.valid is False:
         return f"not served: the validator rejects the timetable ({timing})"
     rules = ", ".join(f"{rule} {count}" for rule, count in sorted(probe.short_rules.items()))
-    return f"not served: {plural(probe.clients_under_served, 'client')} short ({rules}; {timing})"
+    short = f"{plural(probe.clients_under_served, 'client')} short ({rules}; {timing})"
+    if probe.proven_short:
+        return f"not served: {short}"
+    return f"not served in the time limit: {short}, not proven"
 
 
 def _share(item: Utilisation) -> str:
@@ -485,19 +504,30 @@ def render_report(report: CapacityReport) -> str:
         lines.append(
             "Capacity: unknown (the week as it is found no timetable in the time limit)."
         )
-    elif report.added is None:
+    elif report.added is None and report.first_unserved_proven:
         lines.append(
             "The week as it is already falls short: no client can be added without a shortfall."
+        )
+    elif report.added is None:
+        lines.append(
+            "The week as it is fell short in the time limit, not proven: a longer "
+            "--time-limit may serve it (`iop-scheduler explain` says whether it can be)."
         )
     elif report.reached_max:
         lines.append(
             f"Capacity: at least {plural(report.added, f'more {track} client')} "
             f"(every N up to --max {report.max_added} was served; raise --max to look further)."
         )
-    else:
+    elif report.first_unserved_proven:
         lines.append(
             f"Capacity: {plural(report.added, f'more {track} client')} with no shortfall; "
             f"+{report.first_unserved} falls short."
+        )
+    else:
+        lines.append(
+            f"Capacity: at least {plural(report.added, f'more {track} client')} with no "
+            f"shortfall; +{report.first_unserved} fell short in the time limit, not proven "
+            f"(a longer --time-limit may serve it)."
         )
     if report.unknown_probes:
         ns = ", ".join(f"+{p.added}" for p in report.unknown_probes)
@@ -514,6 +544,11 @@ def render_report(report: CapacityReport) -> str:
         lines += [f"  {text}" for text in report.unreachable]
     if report.first_unserved is not None and report.relaxations:
         lines += ["", f"What binds first: one more resource at +{report.first_unserved}:"]
+        if not report.first_unserved_proven:
+            lines.append(
+                f"  (+{report.first_unserved} was not proven short, so these are what the "
+                "time limit found, not proofs)"
+            )
         for relax in report.relaxations:
             what = f"one more {relax.kind.replace('_', ' ')} (copy of {relax.copy_of})"
             lines.append(f"  {what:<44} {probe_text(relax.probe)}")
