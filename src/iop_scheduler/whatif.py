@@ -680,7 +680,11 @@ def comparison_notes(outcomes: Sequence[ScenarioOutcome], *, limit: int = 8) -> 
             shown = [f"{c} ({', '.join(rules)})" for c, rules in list(by_client.items())[:limit]]
             more = len(by_client) - limit
             tail = f" and {more} more" if more > 0 else ""
-            notes.append(f"{outcome.name}: under-served {'; '.join(shown)}{tail}")
+            # A week not proven optimal may serve them: a longer solve can find it (an
+            # operations walk-through found "under-served" weeks that `explain` scheduled).
+            proven = outcome.status is Status.OPTIMAL
+            when = "" if proven else " in the week found in the time limit (not proven):"
+            notes.append(f"{outcome.name}: under-served{when} {'; '.join(shown)}{tail}")
     return notes
 
 
