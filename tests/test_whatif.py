@@ -31,6 +31,7 @@ from iop_scheduler.whatif import (
     comparison_rows,
     comparison_table,
     run_whatif,
+    scenario_files,
 )
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny.json"
@@ -147,6 +148,16 @@ def test_cli_prints_the_table_and_writes_csv_and_chart(tmp_path):
     assert rows["two more"]["clients_under_served"] == "0"
     assert all(row["valid"] == "yes" for row in rows.values())
     assert (out / CHART_FILE).read_bytes().startswith(b"\x89PNG")
+    # Each scenario's week and timetable, for validate, report, export or explain (found
+    # by an operations walk-through: the scenario weeks were out of reach of the CLI).
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([CHART_FILE, CSV_FILE] + [
+        f"{stem}.{kind}.json" for stem in ("base", "five_hours_a_week", "two_more")
+        for kind in ("week", "timetable")
+    ])  # fmt: skip
+    checked = run("validate", out / "two_more.week.json", out / "two_more.timetable.json")
+    assert checked.exit_code == 0, checked.output
+    assert len(load_instance(out / "two_more.week.json").clients) == 4
 
 
 @pytest.mark.parametrize(
@@ -290,3 +301,17 @@ def test_under_served_clients_are_marked_unproven_unless_the_week_is_optimal(sta
     outcome = ScenarioOutcome("lean", status, 1, valid=True, timetable=table)
     assert comparison_notes([outcome]) == [expected]
 
+
+
+def test_scenario_file_names_keep_safe_characters_and_stay_distinct():
+    week = load_instance(TINY)
+    solved = Timetable(instance="tiny", status="feasible")
+    outcomes = [ScenarioOutcome(n, Status.FEASIBLE, 8, valid=True, timetable=solved)
+                for n in ("a b", "a/b", "ok-1.x")]  # fmt: skip
+    outcomes.append(ScenarioOutcome("nothing", Status.UNKNOWN, 8, valid=None,
+                                    timetable=Timetable(instance="tiny", status="unknown")))
+    weeks = [(o.name, week) for o in outcomes]
+    assert sorted(scenario_files(outcomes, weeks)) == [
+        "a_b-2.timetable.json", "a_b-2.week.json", "a_b.timetable.json", "a_b.week.json",
+        "nothing.week.json", "ok-1.x.timetable.json", "ok-1.x.week.json",
+    ]  # fmt: skip

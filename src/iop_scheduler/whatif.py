@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -41,7 +43,7 @@ from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
 from .escaping import escape_csv_cell
 from .interrupt import ctrl_c_ends_the_run, stopped_early
-from .io import as_instance, write_files_atomic
+from .io import as_instance, dump_timetable, write_files_atomic
 from .result import TERM_NAMES, PenaltyTerm, Status
 
 #: The name of the unchanged week in every comparison.
@@ -797,15 +799,53 @@ def comparison_png(outcomes: Sequence[ScenarioOutcome]) -> bytes:
 
 
 def write_outputs(
-    folder: str | os.PathLike[str], outcomes: Sequence[ScenarioOutcome]
+    folder: str | os.PathLike[str],
+    outcomes: Sequence[ScenarioOutcome],
+    weeks: Sequence[tuple[str, Instance]] = (),
 ) -> list[Path]:
     """Write ``whatif.csv`` and ``whatif.png`` into ``folder``; return their paths.
 
-    Both are built, and both targets checked, before either is replaced
-    (`write_files_atomic`): a failure leaves last run's pair as it was, not half replaced.
+    With ``weeks`` (each scenario's name and week), also each scenario's week and the
+    timetable found for it (`scenario_files`), so that they can be validated, reported,
+    exported or explained: an operations walk-through could not get at them without Python.
+    Every file is built, and every target checked, before any is replaced
+    (`write_files_atomic`): a failure leaves last run's files as they were.
     """
     files = {
         CSV_FILE: comparison_csv(outcomes).encode("utf-8"),
         CHART_FILE: comparison_png(outcomes),
     }
+    files.update(scenario_files(outcomes, weeks))
     return write_files_atomic(folder, files)
+
+
+def scenario_files(
+    outcomes: Sequence[ScenarioOutcome], weeks: Sequence[tuple[str, Instance]]
+) -> dict[str, bytes]:
+    """``<name>.week.json`` and ``<name>.timetable.json`` for each scenario solved.
+
+    The name keeps letters, digits, ``.``, ``_`` and ``-`` (others become ``_``); names
+    that come out the same get ``-2``, ``-3``... A timetable is written when the solve
+    produced one.
+    """
+    timetables = {o.name: o.timetable for o in outcomes if not o.skipped}
+    files: dict[str, bytes] = {}
+    taken: set[str] = {CSV_FILE, CHART_FILE}
+    for name, week in weeks:
+        if name not in timetables:
+            continue  # not solved (Ctrl-C)
+        stem = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "scenario"
+        unique, number = stem, 1
+        while f"{unique}.week.json" in taken:
+            number += 1
+            unique = f"{stem}-{number}"
+        taken.add(f"{unique}.week.json")
+        files[f"{unique}.week.json"] = _json_bytes(week.model_dump(mode="json"))
+        table = timetables[name]
+        if table is not None and table.status in ("optimal", "feasible"):
+            files[f"{unique}.timetable.json"] = _json_bytes(dump_timetable(table))
+    return files
+
+
+def _json_bytes(payload: Any) -> bytes:
+    return (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

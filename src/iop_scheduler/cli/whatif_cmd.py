@@ -38,7 +38,9 @@ from .common import handles_input_errors, time_limit_option
     "--output-dir",
     "output_dir",
     type=click.Path(file_okay=False),
-    help="Write whatif.csv and whatif.png into this folder (checked before any solve).",
+    help="Write whatif.csv, whatif.png and each scenario's week and timetable "
+    "(<scenario>.week.json, <scenario>.timetable.json) into this folder (checked before "
+    "any solve).",
 )
 @time_limit_option(30.0, "Seconds for each solve, model building included.")
 @click.option(
@@ -122,9 +124,15 @@ def whatif_command(
         for note in notes:
             click.echo(f"- {note}")
     if output_dir:
-        paths = write_outputs(output_dir, outcomes)
+        paths = write_outputs(output_dir, outcomes, weeks)
         click.echo("")
-        click.echo(f"Written: {', '.join(str(p) for p in paths)}")
+        click.echo(f"Written: {', '.join(str(p) for p in paths[:2])}")
+        if paths[2:]:
+            click.echo(
+                f"and each scenario's week and timetable ({len(paths) - 2} files, "
+                f"<scenario>.week.json and <scenario>.timetable.json) in {output_dir}: "
+                "validate, report, export or explain them as any week"
+            )
     broken = any(o.valid is False for o in outcomes)
     sys.exit(EXIT_FINDINGS if broken else EXIT_OK)
 
