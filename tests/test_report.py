@@ -85,6 +85,23 @@ def test_a_client_below_the_rules_is_short():
     assert "short: " in text and "1h 1g*" not in text and "2h 1g*" in text
 
 
+def test_a_missing_required_session_alone_reads_short_once():
+    # Found by an operations walk-through: "short: grp: 0 of 2 required session(s), short".
+    inst = base_instance(
+        clients=[client("c1", preferred_window=["09:00", "11:00"], requires={"grp": 2})],
+        rules={"min_hours_per_client_week": 2, "min_hours_per_client_day": 2},
+    )
+    table = timetable(
+        session("s1", "grp", "09:00", "10:00"),
+        session("s2", "ind", "11:00", "12:00", room="r2"),
+    )
+    (c1,) = compliance(inst, table).clients
+    assert c1.problems == ["grp: 1 of 2 required session(s)"]
+    assert c1.status == "short"
+    assert "short: grp: 1 of 2 required session(s)" in render_table(compliance(inst, table))
+    assert "session(s), short" not in render_table(compliance(inst, table))
+
+
 def test_preferred_days_and_window_missed_together_count_once():
     inst = base_instance(
         days=["mon", "tue"],

@@ -67,7 +67,8 @@ class ClientCompliance:
             return "OK"
         if any(p.startswith("[") for p in self.problems):
             return "broken"
-        return "short" if any("short" in p or "below" in p for p in self.problems) else "over"
+        shortfall = ("short of", "below", "required session(s)")
+        return "short" if any(w in p for p in self.problems for w in shortfall) else "over"
 
 
 #: Rules that `_client` states in its own words (hours, days, groups, disciplines, required
@@ -372,7 +373,7 @@ def _client(instance: Instance, client_id: str, items: list[ScheduledSession]) -
         got = sum(1 for s in items if s.type == type_id)
         requires[type_id] = [need, got]
         if got < need:
-            problems.append(f"{type_id}: {got} of {need} required session(s), short")
+            problems.append(f"{type_id}: {got} of {need} required session(s)")
     return ClientCompliance(
         id=client.id,
         name=client.name or client.id,
