@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from .errors import InputError
 from .escaping import escape_csv_cell, escape_markdown
 from .options import ModelSettings
+from .wording import plural
 
 FIELDS_NOTE = {
     "first_s": "seconds to the first valid timetable",
@@ -290,7 +291,8 @@ def machine_description(workers: int) -> str:
 
     return (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, OR-Tools {ortools_version}, {workers} CP-SAT workers"
+        f"{platform.python_version()}, OR-Tools {ortools_version}, "
+        f"{plural(workers, 'CP-SAT worker')}"
     )
 
 
