@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import base_instance, client, clinician, solve_checked, two_clients_one_hour
-from iop_scheduler import Status, load_instance, validate
+from helpers import (
+    base_dict,
+    base_instance,
+    client,
+    clinician,
+    solve_checked,
+    two_clients_one_hour,
+)
+from iop_scheduler import Instance, Status, load_instance, validate
 from iop_scheduler.cli import cli
 from iop_scheduler.diagnose import diagnose
 from iop_scheduler.explain import explain
@@ -280,3 +287,31 @@ def test_an_assigned_caseload_beyond_the_daily_maximum_is_named():
     assert "cl2 works at most 2 h a day on the 1 day(s) they are available (2h a week)" in str(
         finding
     )
+
+
+def test_rooms_smaller_than_min_size_are_named_first():
+    # Found by an operations walk-through: with every group room seating 2 and groups of
+    # at least 3, explain listed "0 day(s)" for each client and never the rooms.
+    instance = base_instance(
+        session_types=[{"id": "grp", "kind": "group", "duration_minutes": 60,
+                        "disciplines": ["counselor"], "room_kinds": ["group_room"],
+                        "min_size": 3}],
+        rooms=[{"id": "r1", "kind": "group_room", "capacity": 2}],
+        clients=[client(f"c{i}", requires={"grp": 1}) for i in range(3)],
+    )  # fmt: skip
+    findings = diagnose(instance)
+    assert str(findings[0]) == (
+        "no grp session can run: it needs at least 3 clients (min_size), but its largest "
+        "room (r1, group_room) seats 2"
+    )
+    assert findings[0].rule == "room" and findings[0].rooms == ("r1",)
+    # The clients' own lines give the same reason.
+    required = [str(f) for f in findings if f.rule == "requires:grp"]
+    assert required and "its largest room (r1, group_room) seats 2" in required[0]
+    assert solve_checked(instance, time_limit=5).status is Status.INFEASIBLE
+    # A type nobody needs may never run: alone it is no reason (the week is feasible).
+    data = base_dict()
+    data["session_types"].append({"id": "big", "kind": "group", "duration_minutes": 60,
+                                  "disciplines": ["counselor"], "room_kinds": ["group_room"],
+                                  "min_size": 30})  # fmt: skip
+    assert diagnose(Instance.model_validate(data)) == []

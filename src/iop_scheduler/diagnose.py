@@ -75,7 +75,34 @@ def diagnose(
     findings += _group_seats(instance, cands)
     if not any(f.rule == "group_seats" for f in findings):
         findings += _weekly_group_seats(instance, cands)
+    if findings:
+        # Not a reason alone (a type nobody needs may never run), but where one is the
+        # cause of the findings above it comes first: an operations walk-through saw 86
+        # lines of "0 day(s)" and never the rooms smaller than the groups' min_size.
+        findings[:0] = _rooms_too_small(instance)
     return findings
+
+
+def _rooms_too_small(inst: Instance) -> Iterator[Finding]:
+    """Session types that can never run: no room of their kinds, or none seats min_size."""
+    for stype in inst.session_types:
+        if not stype.needs_room:
+            continue
+        kinds = "/".join(stype.room_kinds)
+        rooms = [r for r in inst.rooms if r.kind in stype.room_kinds]
+        if not rooms:
+            text = f"no {stype.id} session can run: it needs a {kinds} room and the clinic has none"
+            yield Finding("room", text)
+            continue
+        largest = max(rooms, key=lambda r: r.capacity)
+        if largest.capacity < stype.size_min:
+            yield Finding(
+                "room",
+                f"no {stype.id} session can run: it needs at least {stype.size_min} clients "
+                f"(min_size), but its largest room ({largest.id}, {largest.kind}) seats "
+                f"{largest.capacity}",
+                rooms=tuple(r.id for r in rooms),
+            )
 
 
 def _rule_contradictions(inst: Instance) -> Iterator[Finding]:
@@ -447,6 +474,12 @@ def _why_no_session(
                 f"it needs a room of kind {', '.join(stype.room_kinds)} and the clinic has none",
                 True,
             )
+        largest = max(rooms, key=lambda r: r.capacity)
+        if largest.capacity < stype.size_min:
+            return (
+                f"it needs at least {stype.size_min} clients (min_size), but its largest "
+                f"room ({largest.id}, {largest.kind}) seats {largest.capacity}"
+            ), True
         if not any(free_for(r.availability, d) for r in rooms for d in days):
             return (
                 f"client {client_id} requires {type_id}, but no "
