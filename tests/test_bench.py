@@ -145,3 +145,16 @@ def test_a_run_without_a_model_shows_no_model_size():
     assert (rows["greedy"]["variables"], rows["greedy"]["constraints"]) == (None, None)
     table = markdown_table([greedy], "bench")
     assert table.splitlines()[-1].endswith("| - | - | - |")
+
+
+def test_an_empty_folder_is_named_as_such(tmp_path):
+    # Found by an operations walk-through: "give files or folders" when a folder was given.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, ["bench", str(empty), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: no instance files (*.json) in {empty}: give instance files, or folders "
+        "that hold them\n"
+    )
+    assert not (tmp_path / "out").exists()

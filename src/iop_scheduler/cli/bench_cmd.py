@@ -77,6 +77,12 @@ def bench_command(
     settings = load_settings(config) if config else BenchSettings(instances=[])
     if paths:
         settings.instances = expand_instances(paths)
+    if not settings.instances and paths:
+        # Found by an operations walk-through: "give files or folders" when one was given.
+        raise InputError(
+            f"no instance files (*.json) in {', '.join(paths)}: give instance files, or "
+            "folders that hold them"
+        )
     if not settings.instances:
         raise InputError("no instances to run: give files or folders, or --config")
     named: dict[str, Path] = {}
