@@ -315,3 +315,19 @@ def test_rooms_smaller_than_min_size_are_named_first():
                                   "disciplines": ["counselor"], "room_kinds": ["group_room"],
                                   "min_size": 30})  # fmt: skip
     assert diagnose(Instance.model_validate(data)) == []
+
+
+def test_types_whose_room_kind_the_clinic_lacks_are_one_line():
+    group = {"kind": "group", "duration_minutes": 60, "disciplines": ["counselor"],
+             "room_kinds": ["group_room"]}  # fmt: skip
+    instance = base_instance(
+        session_types=[{"id": "grp", **group}, {"id": "grp2", **group}],
+        rooms=[{"id": "o1", "kind": "office", "capacity": 1}],
+        clients=[client("c1", requires={"grp": 1})],
+    )
+    findings = diagnose(instance)
+    assert str(findings[0]) == (
+        "no grp or grp2 session can run: they need a room of kind group_room and the "
+        "clinic has none"
+    )
+    assert [f.rule for f in findings].count("room") == 1

@@ -85,14 +85,13 @@ def diagnose(
 
 def _rooms_too_small(inst: Instance) -> Iterator[Finding]:
     """Session types that can never run: no room of their kinds, or none seats min_size."""
+    roomless: dict[tuple[str, ...], list[str]] = defaultdict(list)  # kinds -> types
     for stype in inst.session_types:
         if not stype.needs_room:
             continue
-        kinds = "/".join(stype.room_kinds)
         rooms = [r for r in inst.rooms if r.kind in stype.room_kinds]
         if not rooms:
-            text = f"no {stype.id} session can run: it needs a {kinds} room and the clinic has none"
-            yield Finding("room", text)
+            roomless[tuple(stype.room_kinds)].append(stype.id)
             continue
         largest = max(rooms, key=lambda r: r.capacity)
         if largest.capacity < stype.size_min:
@@ -103,6 +102,15 @@ def _rooms_too_small(inst: Instance) -> Iterator[Finding]:
                 f"{largest.capacity}",
                 rooms=tuple(r.id for r in rooms),
             )
+    for kinds, type_ids in roomless.items():
+        types = " or ".join([", ".join(type_ids[:-1]), type_ids[-1]] if len(type_ids) > 1
+                            else type_ids)  # fmt: skip
+        they = "they need" if len(type_ids) > 1 else "it needs"
+        yield Finding(
+            "room",
+            f"no {types} session can run: {they} a room of kind {' or '.join(kinds)} and "
+            "the clinic has none",
+        )
 
 
 def _rule_contradictions(inst: Instance) -> Iterator[Finding]:
