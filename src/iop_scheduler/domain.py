@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Annotated, Any, Literal, Self
@@ -538,18 +539,23 @@ def carry_session_ids(
         lambda s: (s.type, s.day, s.start, s.clinician),
         lambda s: (s.type, s.day, s.start),
     )
+    uses = Counter(s.id for s in previous.sessions)
+    taken = set(uses)
+    # An id the previous week uses twice (a hand-edited file) is nobody's to keep: handed
+    # on, it would make the new week break the unique-id rule (found by review).
+    unique = {i for i, count in uses.items() if count == 1}
     ids: dict[int, str] = {}  # position in ``sessions`` -> the previous id it keeps
     for key in keys:
         kept = set(ids.values())
         by_key: dict[tuple[object, ...], list[str]] = defaultdict(list)
         for old in previous.sessions:
-            if old.id not in kept:
+            if old.id in unique and old.id not in kept:
                 by_key[key(old)].append(old.id)
         for position, session in enumerate(sessions):
             if position not in ids and by_key.get(key(session)):
                 ids[position] = by_key[key(session)].pop(0)
-    taken = {s.id for s in previous.sessions}
-    number = max((int(i[1:]) for i in taken if i[:1] == "s" and i[1:].isdigit()), default=0)
+    numbers = (re.fullmatch(r"s([0-9]{1,9})", i) for i in taken)  # ASCII digits only
+    number = max((int(m.group(1)) for m in numbers if m), default=0)
     for position, session in enumerate(sessions):
         if position in ids:
             session.id = ids[position]
