@@ -281,3 +281,15 @@ def test_added_and_cancelled_lines_count_clients_in_the_right_number(tmp_path):
     lines = run("diff", old, new).stdout.splitlines()
     assert "  cancelled ind Mon 12:00 (cl1, o1), 1 client" in lines
     assert "  added grp Tue 09:00 (cl4, r1), 2 clients" in lines
+
+
+@pytest.mark.parametrize("terms", ["change_from_previous", ["change_from_previous"], 7])
+def test_penalty_terms_that_are_no_mapping_do_not_crash_the_note(files, tmp_path, terms):
+    # Found by review: a string or list naming change_from_previous raised a TypeError.
+    data = json.loads(Path(files["week"]).read_text())
+    data["penalty_terms"] = terms
+    edited = write(tmp_path / "edited.json", data)
+    for command in ("validate", "report"):
+        result = run(command, files["instance"], edited)
+        assert result.exit_code == 0, (command, result.output)
+

@@ -265,6 +265,8 @@ def declared_penalty_note(
     """
     declared = table.penalty
     declared_terms = (table.model_extra or {}).get("penalty_terms", {})
+    if not isinstance(declared_terms, dict):
+        declared_terms = {}  # an extra field nothing checks: a hand-edited file's (review)
     planned_on_previous = "change_from_previous" in declared_terms
     if declared is None:
         return ""
