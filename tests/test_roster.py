@@ -78,7 +78,20 @@ def test_a_quote_left_open_is_bad_input_not_fewer_clients(roster, tmp_path):
     out = tmp_path / "week.json"
     result = run("import-csv", roster, "-o", out)
     assert result.exit_code == 2 and not out.exists()
-    assert result.stderr.startswith(f"error: {path}: row 4: a quoted value runs on")
+    assert result.stderr.startswith(f"error: {path}: row 4: a quote opened in this row is never")
+
+
+def test_a_quoted_value_with_a_line_break_is_still_fine(roster, tmp_path):
+    # Found by review: Excel writes a cell with Alt-Enter as a quoted value holding a line
+    # break; only a quote left open is refused, and the rows keep a spreadsheet's numbers.
+    set_cell(roster / "clients.csv", 2, "name", "Doe,\nJane")
+    set_cell(roster / "clients.csv", 4, "availability", "mon 9am-13:00")
+    result = run("import-csv", roster, "-o", tmp_path / "week.json")
+    assert "row 4, column availability" in result.stderr  # row 2's line break counts once
+    set_cell(roster / "clients.csv", 4, "availability", "")
+    result = run("import-csv", roster, "-o", tmp_path / "week.json")
+    assert result.exit_code == 0, result.output
+    assert load_instance(tmp_path / "week.json").clients[0].name == "Doe, Jane"
 
 
 def test_importing_over_a_different_week_says_so(roster):

@@ -344,12 +344,15 @@ def _read_table(path: Path) -> _Table:
             if record is None:
                 break
             records.append(record)
-            if any("\n" in cell or "\r" in cell for cell in record):
+            multiline = any("\n" in cell or "\r" in cell for cell in record)
+            if multiline and _quote_left_open(text, starts_on):
                 # Found by a fuzz run: a quote left open swallowed every row after it
-                # into one cell, and the import went on without those clients.
+                # into one cell, and the import went on without those clients. (A quoted
+                # value holding a line break, as Excel writes with Alt-Enter, is fine.)
                 raise InputError(
-                    f"row {starts_on}: a quoted value runs on over several lines (a quote "
-                    'left open? a value such as "Doe, Jane" needs both of its quotes)',
+                    f"row {len(records)}: a quote opened in this row is never closed, so "
+                    'every row after it would be read into one value (a value such as "Doe, '
+                    'Jane" needs both of its quotes)',
                     file=str(path),
                 )
     except csv.Error as err:
@@ -377,6 +380,12 @@ def _read_table(path: Path) -> _Table:
             long_rows.add(number)
         rows.append((number, dict(zip(header, cells, strict=False))))
     return _Table(path, header, rows, long_rows)
+
+
+def _quote_left_open(text: str, line: int) -> bool:
+    """Whether the quotes from ``line`` (1-based) to the end of ``text`` do not pair up."""
+    tail = "".join(text.splitlines(keepends=True)[line - 1 :])
+    return tail.count('"') % 2 == 1
 
 
 def _long_row_hint(table: _Table, number: int) -> str:
