@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import io
 import json
 import multiprocessing
@@ -824,9 +825,11 @@ def scenario_files(
 ) -> dict[str, bytes]:
     """``<name>.week.json`` and ``<name>.timetable.json`` for each scenario solved.
 
-    The name keeps letters, digits, ``.``, ``_`` and ``-`` (others become ``_``); names
-    that come out the same get ``-2``, ``-3``... A timetable is written when the solve
-    produced one.
+    The name keeps letters, digits, ``.``, ``_`` and ``-`` (others become ``_``) and its
+    first 60 characters (a longer one ends in a short hash instead: a file name has a
+    limit); names that come out the same get ``-2``, ``-3``... Every solved scenario gets
+    both files, a timetable that holds no week included, so that the pair in the folder
+    is always this run's.
     """
     timetables = {o.name: o.timetable for o in outcomes if not o.skipped}
     files: dict[str, bytes] = {}
@@ -835,6 +838,8 @@ def scenario_files(
         if name not in timetables:
             continue  # not solved (Ctrl-C)
         stem = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "scenario"
+        if len(stem) > 60:  # found by review: a 300-character name lost every output
+            stem = f"{stem[:50]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
         unique, number = stem, 1
         while f"{unique}.week.json" in taken:
             number += 1
@@ -842,7 +847,7 @@ def scenario_files(
         taken.add(f"{unique}.week.json")
         files[f"{unique}.week.json"] = _json_bytes(week.model_dump(mode="json"))
         table = timetables[name]
-        if table is not None and table.status in ("optimal", "feasible"):
+        if table is not None:
             files[f"{unique}.timetable.json"] = _json_bytes(dump_timetable(table))
     return files
 
