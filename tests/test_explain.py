@@ -323,7 +323,7 @@ def test_types_whose_room_kind_the_clinic_lacks_are_one_line():
     instance = base_instance(
         session_types=[{"id": "grp", **group}, {"id": "grp2", **group}],
         rooms=[{"id": "o1", "kind": "office", "capacity": 1}],
-        clients=[client("c1", requires={"grp": 1})],
+        clients=[client("c1", requires={"grp": 1}), client("c2", requires={"grp2": 1})],
     )
     findings = diagnose(instance)
     assert str(findings[0]) == (
@@ -331,3 +331,14 @@ def test_types_whose_room_kind_the_clinic_lacks_are_one_line():
         "clinic has none"
     )
     assert [f.rule for f in findings].count("room") == 1
+
+
+def test_a_type_nobody_needs_is_not_named_among_the_reasons():
+    # Found by review: any infeasible week listed "no art session can run" first, for a
+    # type no client required and no rule needed.
+    data = json.loads((INFEASIBLE / "client-days.json").read_text(encoding="utf-8"))
+    art = {"id": "art", "kind": "course", "duration_minutes": 60,
+           "disciplines": ["counselor"], "room_kinds": ["studio"]}  # fmt: skip
+    data["session_types"].append(art)
+    findings = diagnose(Instance.model_validate(data))
+    assert findings and not any("art" in str(f) for f in findings)

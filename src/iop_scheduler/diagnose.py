@@ -84,25 +84,44 @@ def diagnose(
 
 
 def _rooms_too_small(inst: Instance) -> Iterator[Finding]:
-    """Session types that can never run: no room of their kinds, or none seats min_size."""
+    """Session types that can never run for want of a room, where that matters.
+
+    A type with no room of its kinds, or none that seats its min_size, is named when a
+    client requires it, or, for group types, when no group type can run at all while the
+    rules want group sessions every day. A type nobody needs may well never run: naming
+    it would only mislead (found by review).
+    """
     roomless: dict[tuple[str, ...], list[str]] = defaultdict(list)  # kinds -> types
+    too_small: list[tuple[str, Finding]] = []  # (type id, finding)
+    cannot_run: set[str] = set()
     for stype in inst.session_types:
         if not stype.needs_room:
             continue
         rooms = [r for r in inst.rooms if r.kind in stype.room_kinds]
         if not rooms:
             roomless[tuple(stype.room_kinds)].append(stype.id)
+            cannot_run.add(stype.id)
             continue
         largest = max(rooms, key=lambda r: r.capacity)
         if largest.capacity < stype.size_min:
-            yield Finding(
+            cannot_run.add(stype.id)
+            finding = Finding(
                 "room",
-                f"no {stype.id} session can run: it needs at least {stype.size_min} clients "
-                f"(min_size), but its largest room ({largest.id}, {largest.kind}) seats "
-                f"{largest.capacity}",
+                f"no {stype.id} session can run: it needs at least {stype.size_min} "
+                f"clients (min_size), but its largest room ({largest.id}, {largest.kind}) "
+                f"seats {largest.capacity}",
                 rooms=tuple(r.id for r in rooms),
             )
-    for kinds, type_ids in roomless.items():
+            too_small.append((stype.id, finding))
+    required = {t for c in inst.clients for t, count in c.requires.items() if count > 0}
+    groups = {t.id for t in inst.session_types if t.kind == "group"}
+    if inst.rules.min_group_sessions_per_client_day > 0 and groups <= cannot_run:
+        required |= groups  # no group can run, and every day wants some
+    yield from (finding for type_id, finding in too_small if type_id in required)
+    for kinds, every_type in roomless.items():
+        type_ids = [t for t in every_type if t in required]
+        if not type_ids:
+            continue
         types = " or ".join([", ".join(type_ids[:-1]), type_ids[-1]] if len(type_ids) > 1
                             else type_ids)  # fmt: skip
         they = "they need" if len(type_ids) > 1 else "it needs"
