@@ -46,6 +46,20 @@ def test_the_admission_swaps_c12_for_c26() -> None:
             {"kind": "room_close", "room": "r1"},
             "changes[0].kind: unknown value 'room_close' (expected 'clinician_unavailable',",
         ),
+        # Found by review: a change's value was still converted from text or true.
+        (
+            {"kind": "set_rule", "rule": "min_days_per_client_week", "value": "2"},
+            'changes[0].value: must be a number, not "2"',
+        ),
+        (
+            {"kind": "set_weight", "weight": "staff_minute", "value": True},
+            "changes[0].value: must be a number, not true",
+        ),
+        # A field whose name another value happens to hold keeps its name in the path.
+        (
+            {"kind": "clinician_unavailable", "clinician": "day"},
+            "changes[0].day: required field is missing",
+        ),
         (
             {"kind": "clinician_unavailable", "clinician": "cl2", "day": "Mon"},
             "changes[0].day: must be 'mon', 'tue', 'wed', 'thu', 'fri', 'sat' or 'sun' "

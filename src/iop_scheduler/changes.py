@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter, ValidationError
 
 from .candidates import can_lead, longest_overlap
-from .domain import Client, Clinician, Instance, Room, StrictModel, Window
+from .domain import Client, Clinician, Instance, Number, Room, StrictModel, Window
 from .errors import InputError
 from .io import describe_validation_error, load_model
 from .times import Day, format_hhmm
@@ -87,7 +87,7 @@ class SetRule(StrictModel):
 
     kind: Literal["set_rule"]
     rule: str
-    value: float | int | None
+    value: Annotated[float | int | None, Number]  # "2" or true: not a number (review)
 
 
 class SetWeight(StrictModel):
@@ -95,7 +95,7 @@ class SetWeight(StrictModel):
 
     kind: Literal["set_weight"]
     weight: str
-    value: int
+    value: Annotated[int, Number]
 
 
 class SetSessionType(StrictModel):

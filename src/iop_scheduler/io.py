@@ -206,9 +206,9 @@ def format_location(loc: tuple[Any, ...], data: Any) -> str:
         ):
             continue  # a union-branch tag naming a model, such as "AddClients"
         if isinstance(part, str) and isinstance(node, dict) and part not in node and (
-            part in node.values()
+            part == node.get("kind")
         ):
-            continue  # a discriminated union's tag, such as "clinician_unavailable"
+            continue  # a discriminated union's tag (the change's kind), not a field name
         if isinstance(part, int):
             text += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
