@@ -160,6 +160,10 @@ def test_a_week_found_short_but_not_proven_short_says_so():
     proven = dataclasses.replace(report, probes=[*report.probes[:2],
                                                  probe(2, Status.OPTIMAL, False)])  # fmt: skip
     assert "+2 falls short." in render_report(proven)
+    # A first unserved probe that found no week at all says so (found by review).
+    unknown = dataclasses.replace(report, probes=[*report.probes[:2], Probe(
+        added=2, status=Status.UNKNOWN, served=False, clients_under_served=0)])  # fmt: skip
+    assert "+2 found no timetable in the time limit (a longer" in render_report(unknown)
     # The week as it is, short but not proven: not "already falls short".
     first = dataclasses.replace(report, added=None, first_unserved=0,
                                 probes=[probe(0, Status.FEASIBLE, False)])  # fmt: skip

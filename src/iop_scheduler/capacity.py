@@ -72,10 +72,11 @@ class Probe:
 
     @property
     def proven_short(self) -> bool:
-        """Whether the shortfall is proven: the solve ended optimal with it.
+        """Whether the shortfall is settled: the solve ended optimal with it.
 
-        A week found short but not proven optimal may be servable: a longer solve can find
-        it (an operations walk-through found +18 "short" that `explain` scheduled).
+        No week serving everyone costs less at these weights. A week found short but not
+        proven optimal may be servable: a longer solve can find it (an operations
+        walk-through found +18 "short" that `explain` scheduled).
         """
         return not self.served and self.status is Status.OPTIMAL
 
@@ -466,6 +467,16 @@ def probe_text(probe: Probe) -> str:
     return f"not served in the time limit: {short}, not proven"
 
 
+def _unproven_outcome(report: CapacityReport) -> str:
+    """What the first unserved probe, not proven short, came to (found by review)."""
+    probe = next((p for p in report.probes if p.added == report.first_unserved), None)
+    if probe is not None and probe.unknown:
+        return "found no timetable in the time limit"
+    if probe is not None and probe.valid is False:
+        return "had a week the validator rejects"
+    return "fell short in the time limit, not proven"
+
+
 def _share(item: Utilisation) -> str:
     return "-" if item.share is None else f"{item.share:.0%}"
 
@@ -493,7 +504,8 @@ def render_report(report: CapacityReport) -> str:
             lines.append("Capacity: unknown (no week was found served before the stop).")
         else:
             upper = (
-                f"; +{report.first_unserved} falls short"
+                f"; +{report.first_unserved} "
+                + ("falls short" if report.first_unserved_proven else _unproven_outcome(report))
                 if report.first_unserved is not None
                 else ""
             )
@@ -526,8 +538,8 @@ def render_report(report: CapacityReport) -> str:
     else:
         lines.append(
             f"Capacity: at least {plural(report.added, f'more {track} client')} with no "
-            f"shortfall; +{report.first_unserved} fell short in the time limit, not proven "
-            f"(a longer --time-limit may serve it)."
+            f"shortfall; +{report.first_unserved} {_unproven_outcome(report)} (a longer "
+            f"--time-limit may serve it)."
         )
     if report.unknown_probes:
         ns = ", ".join(f"+{p.added}" for p in report.unknown_probes)
