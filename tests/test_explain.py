@@ -342,3 +342,19 @@ def test_a_type_nobody_needs_is_not_named_among_the_reasons():
     data["session_types"].append(art)
     findings = diagnose(Instance.model_validate(data))
     assert findings and not any("art" in str(f) for f in findings)
+
+
+def test_a_client_who_can_attend_no_day_is_not_blamed_on_free_leaders():
+    # Found by an operations walk-through: with no group room, each client's line listed
+    # the same reason once per day, and then "requires individual, but no qualified leader
+    # and room are free together" though the offices and counselors were free.
+    instance = base_instance(
+        days=["mon", "tue"],
+        rooms=[{"id": "r2", "kind": "office", "capacity": 1}],
+        clients=[client("c1", requires={"ind": 1})],
+        rules={"min_days_per_client_week": 1, "min_group_sessions_per_client_day": 1},
+    )
+    text = [str(f) for f in diagnose(instance)]
+    assert not any("free together" in line for line in text), text
+    (reach,) = [line for line in text if line.startswith("client c1 can attend")]
+    assert "(on Monday, Tuesday at most 0 group session(s) can run" in reach

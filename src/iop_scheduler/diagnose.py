@@ -302,7 +302,12 @@ def _client_reach(inst: Instance, cands: Candidates) -> Iterator[Finding]:
         available = [d for d in inst.days if cands.client_windows[client.id][d]]
         if len(usable) < need_days:
             lost = cands.dropped_days.get(client.id, {})
-            why = "; ".join(f"on {DAY_NAMES[d]} {reason}" for d, reason in lost.items())
+            # Days with the same reason share one clause (five alike made a line of 600
+            # characters per client; found by an operations walk-through).
+            by_reason: dict[str, list[Day]] = {}
+            for day, reason in lost.items():
+                by_reason.setdefault(reason, []).append(day)
+            why = "; ".join(f"on {_day_list(ds)} {reason}" for reason, ds in by_reason.items())
             detail = f" ({why})" if why else ""
             if len(available) < need_days:
                 text = (
@@ -376,6 +381,16 @@ def _required_types(inst: Instance, cands: Candidates) -> Iterator[Finding]:
             per_client_type[(c, copy.type_id)].add(copy.day)
     max_same = inst.rules.max_same_type_per_client_day
     common: dict[tuple[str, str], list[str]] = defaultdict(list)
+    # A client who can attend no day at all is named by `_client_reach`, with each day's
+    # reason; the catch-all reasons below then only blamed leaders and rooms that were
+    # free (found by an operations walk-through), so they are left out for such a client.
+    reach = _reachable_minutes(cands)
+    stranded = {
+        c.id
+        for c in inst.clients
+        if inst.rules.min_days_per_client_week > 0
+        and not any(minutes > 0 for minutes in reach.get(c.id, {}).values())
+    }
     for client in inst.clients:
         for type_id, count in client.requires.items():
             if count <= 0:
@@ -407,6 +422,8 @@ def _required_types(inst: Instance, cands: Candidates) -> Iterator[Finding]:
                 )
                 continue
             text, shared = _why_no_session(inst, cands, client.id, type_id)
+            if client.id in stranded and text.endswith(_CATCH_ALL_ENDINGS):
+                continue
             if shared:
                 common[(type_id, text)].append(client.id)
             else:
@@ -419,6 +436,13 @@ def _required_types(inst: Instance, cands: Candidates) -> Iterator[Finding]:
             else (f"{len(clients)} clients ({names}) require")
         )
         yield Finding(f"requires:{type_id}", f"{who} {type_id}, but {text}", clients=tuple(clients))
+
+
+#: How `_why_no_session` ends when it finds nothing more specific.
+_CATCH_ALL_ENDINGS = (
+    "attend it with a qualified leader and a room",
+    "no qualified leader and room are free together during their hours",
+)
 
 
 def _why_no_session(
