@@ -227,25 +227,35 @@ def ensure_writable(path: str | os.PathLike[str]) -> None:
     folder behind: a run that stops on bad input after this check (a fuzz run's rejected
     change files) left empty output folders.
     """
-    target = Path(path)
-    made: list[Path] = []  # the folders the try makes, deepest first
-    folder = target.parent
-    while not folder.exists() and folder != folder.parent:
-        made.append(folder)
-        folder = folder.parent
+    made = _missing_folders(Path(path).parent)
     try:
         write_atomic(path, lambda handle: None, replace=False)
     finally:
-        for folder in made:
-            try:
-                folder.rmdir()
-            except OSError:
-                break  # not made by the try, or not empty: leave it
+        _remove_empty(made)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its parents that do not exist yet, deepest first (what writing makes)."""
+    return [p for p in (folder, *folder.parents) if not p.exists()]
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed or trial write made, deepest first, while empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break  # not empty (or gone): leave it and the ones above it
 
 
 def write_json_atomic(path: str | os.PathLike[str], payload: Any) -> None:
     """Write JSON so that the file is either the whole new content or untouched."""
-    write_text_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(path, json_text(payload))
+
+
+def json_text(payload: Any) -> str:
+    """JSON as the tool writes every file: indented, UTF-8 as it is, a final newline."""
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -353,7 +363,7 @@ def write_files_atomic(folder: str | os.PathLike[str], files: Mapping[str, bytes
     staged: list[str] = []
     current = root
     try:
-        made = [p for p in (root, *root.parents) if not p.exists()]  # the folders to make
+        made = _missing_folders(root)
         for target, data in zip(targets, files.values(), strict=True):
             current = target
             if target.is_dir():
@@ -362,11 +372,7 @@ def write_files_atomic(folder: str | os.PathLike[str], files: Mapping[str, bytes
     except BaseException as err:
         for name in staged:
             Path(name).unlink(missing_ok=True)
-        for path in made:  # deepest first; only if still empty
-            try:
-                path.rmdir()
-            except OSError:
-                break
+        _remove_empty(made)
         if isinstance(err, OSError):
             raise _cannot_write(err, current) from None
         raise

@@ -24,7 +24,6 @@ import asyncio
 import csv
 import hashlib
 import io
-import json
 import multiprocessing
 import os
 import re
@@ -44,7 +43,7 @@ from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
 from .escaping import escape_csv_cell
 from .interrupt import ctrl_c_ends_the_run, stopped_early
-from .io import as_instance, dump_timetable, write_files_atomic
+from .io import as_instance, dump_timetable, json_text, write_files_atomic
 from .result import TERM_NAMES, PenaltyTerm, Status
 
 #: The name of the unchanged week in every comparison.
@@ -845,12 +844,8 @@ def scenario_files(
             number += 1
             unique = f"{stem}-{number}"
         taken.add(f"{unique}.week.json")
-        files[f"{unique}.week.json"] = _json_bytes(week.model_dump(mode="json"))
+        files[f"{unique}.week.json"] = json_text(week.model_dump(mode="json")).encode("utf-8")
         table = timetables[name]
         if table is not None:
-            files[f"{unique}.timetable.json"] = _json_bytes(dump_timetable(table))
+            files[f"{unique}.timetable.json"] = json_text(dump_timetable(table)).encode("utf-8")
     return files
-
-
-def _json_bytes(payload: Any) -> bytes:
-    return (json.dumps(payload, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
