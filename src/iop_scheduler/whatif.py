@@ -26,7 +26,6 @@ import hashlib
 import io
 import multiprocessing
 import os
-import re
 import signal
 import threading
 import time
@@ -42,6 +41,7 @@ from .changes import Scenario, Scenarios, apply_scenario, as_scenario
 from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
 from .escaping import escape_csv_cell
+from .export.common import safe_filename
 from .interrupt import ctrl_c_ends_the_run, stopped_early
 from .io import as_instance, dump_timetable, json_text, write_files_atomic
 from .result import TERM_NAMES, PenaltyTerm, Status
@@ -824,11 +824,11 @@ def scenario_files(
 ) -> dict[str, bytes]:
     """``<name>.week.json`` and ``<name>.timetable.json`` for each scenario solved.
 
-    The name keeps letters, digits, ``.``, ``_`` and ``-`` (others become ``_``) and its
-    first 60 characters (a longer one ends in a short hash instead: a file name has a
-    limit); names that come out the same get ``-2``, ``-3``... Every solved scenario gets
-    both files, a timetable that holds no week included, so that the pair in the folder
-    is always this run's.
+    The name is made safe as calendar file names are (`safe_filename`: letters, digits,
+    ``.``, ``_`` and ``-``; others become ``_``) and keeps its first 60 characters (a
+    longer one ends in a short hash instead: a file name has a limit); names that come
+    out the same get ``-2``, ``-3``... Every solved scenario gets both files, a timetable
+    that holds no week included, so that the pair in the folder is always this run's.
     """
     timetables = {o.name: o.timetable for o in outcomes if not o.skipped}
     files: dict[str, bytes] = {}
@@ -836,7 +836,7 @@ def scenario_files(
     for name, week in weeks:
         if name not in timetables:
             continue  # not solved (Ctrl-C)
-        stem = re.sub(r"[^A-Za-z0-9._-]", "_", name) or "scenario"
+        stem = safe_filename(name)
         if len(stem) > 60:  # found by review: a 300-character name lost every output
             stem = f"{stem[:50]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
         unique, number = stem, 1
