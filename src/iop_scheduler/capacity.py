@@ -145,11 +145,15 @@ class CapacityReport:
         return self.first_unserved is None
 
     @property
+    def first_unserved_probe(self) -> Probe | None:
+        """The solve of the first unserved N (None: every N was served)."""
+        return next((p for p in self.probes if p.added == self.first_unserved), None)
+
+    @property
     def first_unserved_proven(self) -> bool:
         """Whether the first unserved N was proven short (see `Probe.proven_short`)."""
-        return any(
-            p.added == self.first_unserved and p.proven_short for p in self.probes
-        )
+        probe = self.first_unserved_probe
+        return probe is not None and probe.proven_short
 
     @property
     def unknown_probes(self) -> list[Probe]:
@@ -469,7 +473,7 @@ def probe_text(probe: Probe) -> str:
 
 def _unproven_outcome(report: CapacityReport) -> str:
     """What the first unserved probe, not proven short, came to (found by review)."""
-    probe = next((p for p in report.probes if p.added == report.first_unserved), None)
+    probe = report.first_unserved_probe
     if probe is not None and probe.unknown:
         return "found no timetable in the time limit"
     if probe is not None and probe.valid is False:
