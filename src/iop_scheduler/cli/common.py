@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import sys
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..domain import Instance, Timetable
+from ..domain import Instance, Timetable, check_week_date
 from ..errors import EXIT_INPUT_ERROR, InputError
 from ..io import load_timetable
 from ..result import PenaltyTerm, ProgressPoint, Status
@@ -109,6 +110,14 @@ def load_option_timetable(
             ) from None
     note_other_clinic(instance, timetable, path, option=option)
     return timetable
+
+
+def checked_week_of(date: dt.date) -> dt.date:
+    """A ``--week-of`` date, or `InputError` when no calendar can hold its week."""
+    try:
+        return check_week_date(date)
+    except ValueError as err:
+        raise InputError(f"--week-of: {err}") from None
 
 
 class _FiniteSeconds(click.FloatRange):

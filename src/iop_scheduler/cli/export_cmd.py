@@ -7,13 +7,12 @@ from pathlib import Path
 
 import click
 
-from ..domain import check_week_date
 from ..errors import InputError
 from ..export import FORMATS, export_csv, export_html, export_ics, export_xlsx, resolve_week
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
 from ..validator import validate
-from .common import handles_input_errors, note_other_clinic
+from .common import checked_week_of, handles_input_errors, note_other_clinic
 
 #: What ``-o`` is when it is not given: next to the timetable, named after it.
 DEFAULT_SUFFIX = {"csv": "-csv", "xlsx": ".xlsx", "ics": "-ics", "html": ".html"}
@@ -135,12 +134,7 @@ def export_command(
             f"run `iop-scheduler validate {instance} {timetable}` for the list",
             err=True,
         )
-    if week_of is not None:
-        try:
-            check_week_date(week_of.date())
-        except ValueError as err:
-            raise InputError(f"--week-of: {err}") from None
-    dates = resolve_week(week, week_of.date() if week_of else None)
+    dates = resolve_week(week, checked_week_of(week_of.date()) if week_of else None)
     if dates.note:
         click.echo(dates.note, err=True)
     if fmt == "csv":

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..domain import check_week_date, display_name
+from ..domain import display_name
 from ..errors import InputError
 from ..generate import (
     BREAKS,
@@ -21,7 +21,7 @@ from ..generate import (
 )
 from ..io import dump_timetable, write_json_atomic
 from ..times import monday_of
-from .common import handles_input_errors
+from .common import checked_week_of, handles_input_errors
 
 #: Largest counts a week may have: a typo (100000000 clients) must not run for hours.
 MOST = {"--clients": 10_000, "--clinicians": 2_000, "--rooms": 2_000}
@@ -136,11 +136,7 @@ def generate_command(
         week = dt.date.fromisoformat(week_of)
     except ValueError:
         raise InputError(f"--week-of: {week_of!r} is not a date (YYYY-MM-DD)") from None
-    try:
-        check_week_date(week)
-    except ValueError as err:
-        raise InputError(f"--week-of: {err}") from None
-    week = monday_of(week)  # any date of the week names it
+    week = monday_of(checked_week_of(week))  # any date of the week names it
     if name is not None:
         try:
             name = display_name(name)
