@@ -23,7 +23,7 @@ from .candidates import (
     merge_intervals,
     overlaps,
 )
-from .domain import Instance
+from .domain import Instance, Room, SessionType
 from .times import DAY_NAMES, Day, day_index, format_hhmm, format_minutes
 from .wording import plural
 
@@ -67,8 +67,9 @@ def diagnose(
     if allow_shortfalls:
         return findings
     findings += _rule_contradictions(instance)
-    findings += _client_reach(instance, cands)
-    findings += _required_types(instance, cands)
+    reach = _reachable_minutes(cands)
+    findings += _client_reach(instance, cands, reach)
+    findings += _required_types(instance, cands, reach)
     findings += _client_disciplines(instance, cands)
     findings += _caseloads(instance, booked)
     findings += _program_days(instance, cands)
@@ -102,14 +103,12 @@ def _rooms_too_small(inst: Instance) -> Iterator[Finding]:
             roomless[tuple(stype.room_kinds)].append(stype.id)
             cannot_run.add(stype.id)
             continue
-        largest = max(rooms, key=lambda r: r.capacity)
-        if largest.capacity < stype.size_min:
+        reason = _rooms_below_min_size(stype, rooms)
+        if reason:
             cannot_run.add(stype.id)
             finding = Finding(
                 "room",
-                f"no {stype.id} session can run: it needs at least {stype.size_min} "
-                f"clients (min_size), but its largest room ({largest.id}, {largest.kind}) "
-                f"seats {largest.capacity}",
+                f"no {stype.id} session can run: {reason}",
                 rooms=tuple(r.id for r in rooms),
             )
             too_small.append((stype.id, finding))
@@ -130,6 +129,17 @@ def _rooms_too_small(inst: Instance) -> Iterator[Finding]:
             f"no {types} session can run: {they} a room of kind {' or '.join(kinds)} and "
             "the clinic has none",
         )
+
+
+def _rooms_below_min_size(stype: SessionType, rooms: Sequence[Room]) -> str:
+    """Why no room of ``rooms`` (not empty) holds a session of ``stype``, or ``""``."""
+    largest = max(rooms, key=lambda r: r.capacity)
+    if largest.capacity >= stype.size_min:
+        return ""
+    return (
+        f"it needs at least {stype.size_min} clients (min_size), but its largest room "
+        f"({largest.id}, {largest.kind}) seats {largest.capacity}"
+    )
 
 
 def _rule_contradictions(inst: Instance) -> Iterator[Finding]:
@@ -286,7 +296,9 @@ def _fixed_conflicts(inst: Instance) -> Iterator[Finding]:
                 )
 
 
-def _client_reach(inst: Instance, cands: Candidates) -> Iterator[Finding]:
+def _client_reach(
+    inst: Instance, cands: Candidates, reach: dict[str, dict[Day, int]]
+) -> Iterator[Finding]:
     """Clients who cannot reach the required days or hours with any sessions at all."""
     rules = inst.rules
     need_days = rules.min_days_per_client_week
@@ -296,7 +308,6 @@ def _client_reach(inst: Instance, cands: Candidates) -> Iterator[Finding]:
         if rules.max_hours_per_client_day is None
         else hours_to_minutes_floor(rules.max_hours_per_client_day)
     )
-    reach = _reachable_minutes(cands)
     for client in inst.clients:
         usable = [d for d in inst.days if reach[client.id].get(d, 0) > 0]
         available = [d for d in inst.days if cands.client_windows[client.id][d]]
@@ -370,7 +381,9 @@ def _reachable_minutes(cands: Candidates) -> dict[str, dict[Day, int]]:
     return reach
 
 
-def _required_types(inst: Instance, cands: Candidates) -> Iterator[Finding]:
+def _required_types(
+    inst: Instance, cands: Candidates, reach: dict[str, dict[Day, int]]
+) -> Iterator[Finding]:
     """Required sessions that no candidate session can give the client."""
     per_client_type: dict[tuple[str, str], set[Day]] = defaultdict(set)
     for pool in cands.pools:
@@ -384,7 +397,6 @@ def _required_types(inst: Instance, cands: Candidates) -> Iterator[Finding]:
     # A client who can attend no day at all is named by `_client_reach`, with each day's
     # reason; the catch-all reasons below then only blamed leaders and rooms that were
     # free (found by an operations walk-through), so they are left out for such a client.
-    reach = _reachable_minutes(cands)
     stranded = {
         c.id
         for c in inst.clients
@@ -525,12 +537,9 @@ def _why_no_session(
                 f"it needs a room of kind {', '.join(stype.room_kinds)} and the clinic has none",
                 True,
             )
-        largest = max(rooms, key=lambda r: r.capacity)
-        if largest.capacity < stype.size_min:
-            return (
-                f"it needs at least {stype.size_min} clients (min_size), but its largest "
-                f"room ({largest.id}, {largest.kind}) seats {largest.capacity}"
-            ), True
+        too_small = _rooms_below_min_size(stype, rooms)
+        if too_small:
+            return too_small, True
         if not any(free_for(r.availability, d) for r in rooms for d in days):
             return (
                 f"client {client_id} requires {type_id}, but no "
