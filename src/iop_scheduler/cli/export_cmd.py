@@ -110,8 +110,8 @@ def export_command(
         # Found by a coordinator walk-through: --to xlsx -o out.html wrote a workbook
         # named .html, which no program then opens. The user's name stands, said aloud.
         click.echo(
-            f"note: -o {output} names {_BY_SUFFIX[Path(output).suffix.lower()]}, but --to "
-            f"{fmt} writes {_WRITES[fmt]} there",
+            f"note: -o {output} names {_format_from_suffix(output)}, but --to {fmt} writes "
+            f"{_WRITES[fmt]} there",
             err=True,
         )
     if timezone and fmt != "ics":
