@@ -358,3 +358,22 @@ def test_a_client_who_can_attend_no_day_is_not_blamed_on_free_leaders():
     assert not any("free together" in line for line in text), text
     (reach,) = [line for line in text if line.startswith("client c1 can attend")]
     assert "(on Monday, Tuesday at most 0 group session(s) can run" in reach
+
+
+def test_clients_stranded_for_one_reason_share_one_line():
+    # Many clients with the same reason made one line each, burying the other reasons.
+    instance = base_instance(
+        days=MON_TUE,
+        rules={"min_days_per_client_week": 3},
+        clients=[client(f"c{i}", requires={"grp": 1},
+                        availability={"mon": [["09:00", "12:00"]], "tue": [["09:00", "12:00"]]})
+                 for i in range(12)] + [client("solo", requires={"grp": 1},
+                                               availability={"mon": [["09:00", "12:00"]]})],
+    )  # fmt: skip
+    lines = [f for f in diagnose(instance) if f.rule == "min_days_per_client_week"]
+    assert [str(f) for f in lines] == [
+        "12 clients (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9...) are available on 2 program "
+        "day(s) (Monday, Tuesday) but the program requires 3",
+        "client solo is available on 1 program day(s) (Monday) but the program requires 3",
+    ]
+    assert lines[0].clients == tuple(f"c{i}" for i in range(12))

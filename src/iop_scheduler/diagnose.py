@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .candidates import (
     Candidates,
@@ -81,7 +81,57 @@ def diagnose(
         # cause of the findings above it comes first: an operations walk-through saw 86
         # lines of "0 day(s)" and never the rooms smaller than the groups' min_size.
         findings[:0] = _rooms_too_small(instance)
-    return findings
+    return _clients_alike_together(findings)
+
+
+#: A finding's verb after "client ID", and its plural for several clients.
+_PLURAL_VERBS = {"is": "are", "has": "have", "requires": "require"}
+#: Names listed before "..." when many clients share a finding.
+_NAMES_SHOWN = 10
+
+
+def _clients_alike_together(findings: list[Finding]) -> list[Finding]:
+    """One finding for the clients whose findings differ only in their id.
+
+    A closed room or a psychiatrist's lost day strands many clients for one reason; one
+    line per client buried the other reasons (40 alike lines on a 300-client clinic).
+    The merged line sits where its first client's was.
+    """
+    alike: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        rest = _after_client(finding)
+        if rest is not None:
+            alike.setdefault((finding.rule, rest), []).append(finding)
+    merged: list[Finding] = []
+    for finding in findings:
+        rest = _after_client(finding)
+        if rest is None:
+            merged.append(finding)
+            continue
+        group = alike.get((finding.rule, rest))
+        if group is None:
+            continue  # merged into the line of the group's first client
+        del alike[(finding.rule, rest)]
+        if len(group) == 1:
+            merged.append(finding)
+            continue
+        verb, _, tail = rest.partition(" ")
+        tail = tail.replace("the client's ", "the clients' ")
+        ids = [f.clients[0] for f in group]
+        names = ", ".join(ids[:_NAMES_SHOWN]) + ("..." if len(ids) > _NAMES_SHOWN else "")
+        message = f"{len(ids)} clients ({names}) {_PLURAL_VERBS.get(verb, verb)} {tail}"
+        merged.append(replace(finding, message=message, clients=tuple(ids)))
+    return merged
+
+
+def _after_client(finding: Finding) -> str | None:
+    """A one-client finding's message after "client ID " (None: not of that shape)."""
+    if len(finding.clients) != 1:
+        return None
+    prefix = f"client {finding.clients[0]} "
+    if not finding.message.startswith(prefix):
+        return None
+    return finding.message[len(prefix) :]
 
 
 def _rooms_too_small(inst: Instance) -> Iterator[Finding]:
@@ -496,7 +546,7 @@ def _why_no_session(
         ), True
     if not any(e - s >= duration for d in days for s, e in windows[d]):
         return (
-            f"client {client_id} requires {type_id} ({duration} minutes), but is never "
+            f"client {client_id} requires {type_id} ({duration} minutes), but they are never "
             f"available that long at a stretch ({_day_list(days)})"
         ), False
     if assigned is not None:
