@@ -342,3 +342,32 @@ def test_no_relaxations_are_tried_when_the_first_unserved_week_only_ran_out_of_t
     text = render_report(report)
     assert "No single added clinician or room" not in text
     assert "+2 ended with no timetable in the time limit" in text
+
+
+def test_a_week_proven_short_before_solving_runs_no_solve(monkeypatch, tmp_path):
+    # Found by a walk-through: a client available on one day of the two required made
+    # every probe and each relaxation run out its time limit and say "not proven".
+    def no_solve(week: Instance, options: SolveOptions) -> Result:
+        raise AssertionError("diagnose proves this week short: no solve should run")
+
+    monkeypatch.setattr(capacity_module, "solve_with", no_solve)
+    data = base_dict(
+        days=["mon", "tue"],
+        rules={"min_days_per_client_week": 2},
+        clinicians=[clinician("cl1")],
+        rooms=[{"id": "r1", "kind": "office", "capacity": 1}],
+        clients=[client("c1", track="sud", requires={"ind": 1},
+                        availability={"mon": [["09:00", "12:00"]]})],
+    )  # fmt: skip
+    report = find_capacity(Instance.model_validate(data), "sud", max_added=4, **SOLVE)
+    assert report.added is None and report.first_unserved == 0
+    (probe,) = report.probes
+    assert probe.proven_short and not probe.unknown and probe.reasons
+    assert report.relaxations and all(r.probe.reasons == probe.reasons
+                                      for r in report.relaxations)  # fmt: skip
+    text = render_report(report)
+    assert "already falls short" in text
+    assert "Why +0 cannot be served (found before any solve):\n  - client c1 is available " \
+        "on 1 program day(s) (Monday)" in text  # fmt: skip
+    assert "No single added clinician or room (a copy of one of each" in text
+    assert "What binds first" not in text and "not proven" not in text

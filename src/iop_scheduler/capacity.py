@@ -34,6 +34,7 @@ Example::
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 from .api import solve_with
 from .candidates import free_windows, longest_overlap
 from .changes import add_clients, caseload, choose_clinician
+from .diagnose import diagnose
 from .domain import Availability, Instance, Timetable
 from .errors import InputError
 from .interrupt import ctrl_c_ends_the_run, stopped_early
@@ -64,11 +66,14 @@ class Probe:
     seconds: float = 0.0
     #: Whether the independent validator accepts the timetable (None: no timetable).
     valid: bool | None = None
+    #: Why no week can serve everyone, proven before any solve (`diagnose`); then no
+    #: solve runs (status infeasible).
+    reasons: tuple[str, ...] = ()
 
     @property
     def unknown(self) -> bool:
         """Whether the solve ended without a timetable (counted as not served)."""
-        return not self.status.has_timetable
+        return not self.reasons and not self.status.has_timetable
 
     @property
     def proven_short(self) -> bool:
@@ -78,7 +83,7 @@ class Probe:
         proven optimal may be servable: a longer solve can find it (an operations
         walk-through found +18 "short" that `explain` scheduled).
         """
-        return not self.served and self.status is Status.OPTIMAL
+        return not self.served and (bool(self.reasons) or self.status is Status.OPTIMAL)
 
 
 @dataclass(frozen=True)
@@ -336,6 +341,21 @@ def find_capacity(
         return weeks[n]
 
     def run(week: Instance, n: int) -> tuple[Probe, Timetable | None]:
+        started = time.monotonic()
+        # A proof that nobody can serve this week needs no solve: a client available on
+        # two days made every probe and relaxation run out its time limit and say "not
+        # proven" (found by an operations walk-through).
+        findings = diagnose(week)
+        if findings:
+            return Probe(
+                added=n,
+                status=Status.INFEASIBLE,
+                served=False,
+                clients_under_served=len({c for f in findings for c in f.clients}),
+                short_rules=dict(Counter(f.rule for f in findings)),
+                seconds=time.monotonic() - started,
+                reasons=tuple(str(f) for f in findings),
+            ), None
         # A probe reports whether everyone is served, never a bound: the time the
         # per-client bound would take goes to the search.
         options = SolveOptions(
@@ -458,6 +478,10 @@ def _bracket(served: Callable[[int], bool], max_added: int) -> tuple[int | None,
 def probe_text(probe: Probe) -> str:
     """``served (optimal, 0.4 s)`` or ``not served: 2 clients short (requires:ind 2)``."""
     timing = f"{probe.status.value}, {probe.seconds:.1f} s"
+    if probe.reasons:
+        more = len(probe.reasons) - 1
+        also = f" (and {plural(more, 'more reason')})" if more else ""
+        return f"not served, whatever the search: {probe.reasons[0]}{also}"
     if probe.served:
         return f"served ({timing})"
     if probe.unknown:
@@ -488,6 +512,10 @@ def _share(item: Utilisation) -> str:
 def _with_article(noun: str) -> str:
     """``a counselor``, ``an office``."""
     return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+#: Reasons listed under a week that cannot be served; `explain` gives them all.
+_REASONS_SHOWN = 5
 
 
 def render_report(report: CapacityReport) -> str:
@@ -551,6 +579,15 @@ def render_report(report: CapacityReport) -> str:
             f"Note: {ns} ended with no timetable in the time limit and counted as not served; "
             f"a longer --time-limit may raise the capacity."
         )
+    failing = report.first_unserved_probe
+    if failing is not None and failing.reasons:
+        lines.append(f"Why +{failing.added} cannot be served (found before any solve):")
+        lines += [f"  - {reason}" for reason in failing.reasons[:_REASONS_SHOWN]]
+        if len(failing.reasons) > _REASONS_SHOWN:
+            lines.append(
+                f"  ... and {plural(len(failing.reasons) - _REASONS_SHOWN, 'more reason')} "
+                "(`iop-scheduler explain` lists them all)"
+            )
     if report.unreachable:
         lines.append(
             f"Note: at +{report.first_unserved}, generated clients cannot meet their "
@@ -558,7 +595,17 @@ def render_report(report: CapacityReport) -> str:
             f"is free with them):"
         )
         lines += [f"  {text}" for text in report.unreachable]
-    if report.first_unserved is not None and report.relaxations:
+    unchanged = failing is not None and all(
+        r.probe.reasons == failing.reasons != () for r in report.relaxations
+    )
+    if report.relaxations and unchanged:
+        # A table of eight "same reasons" rows said less than this line.
+        lines += [
+            "",
+            "No single added clinician or room (a copy of one of each discipline and kind, "
+            "with the same hours) removes these reasons.",
+        ]
+    elif report.first_unserved is not None and report.relaxations:
         lines += ["", f"What binds first: one more resource at +{report.first_unserved}:"]
         if not report.first_unserved_proven:
             lines.append(
@@ -567,7 +614,9 @@ def render_report(report: CapacityReport) -> str:
             )
         for relax in report.relaxations:
             what = f"one more {relax.kind.replace('_', ' ')} (copy of {relax.copy_of})"
-            lines.append(f"  {what:<44} {probe_text(relax.probe)}")
+            same = failing is not None and relax.probe.reasons == failing.reasons != ()
+            outcome = "not served: the same reasons" if same else probe_text(relax.probe)
+            lines.append(f"  {what:<44} {outcome}")
         enough = [r for r in report.relaxations if r.served]
         if enough:
             names = [_with_article(r.kind.replace("_", " ")) for r in enough]

@@ -60,7 +60,8 @@ def capacity_command(
     short. The week as it is (N = 0) comes first, then N doubles (1, 2, 4, ..., with --max
     as the last step) until a week falls short, then a binary search finds the largest N
     served. This assumes that more clients never help; a solve that finds
-    no timetable in the time limit counts as not served, and the report says so.
+    no timetable in the time limit counts as not served, and the report says so. A week
+    that `explain`'s quick checks prove short is not solved: the report gives the reasons.
 
     At the first N that falls short, each resource is relaxed once (a copy of one
     clinician of each discipline, one room of each kind) to show what binds first. The
