@@ -92,6 +92,16 @@ def test_valid_hand_written_timetable_has_no_violations():
     assert validate(instance, table) == []
 
 
+def test_a_feasible_file_may_leave_its_penalty_out_but_optimal_needs_both_numbers():
+    # Found by a coordinator walk-through: a hand-made week without a penalty was called
+    # broken, though the docs say a hand-made file may omit it.
+    instance = base_instance()
+    week = [session("s1", "grp", "09:00", "10:00")]
+    assert validate(instance, timetable(*week, penalty=None)) == []
+    broken = the_violation(instance, timetable(*week, status="optimal", penalty=60), "status")
+    assert broken.message == "status optimal but the bound (not given) is not the penalty (60)"
+
+
 # -- rule 1: grid --------------------------------------------------------------------------
 
 
@@ -856,7 +866,7 @@ def test_fixed_session_with_unavailable_leader_is_infeasible():
 @pytest.mark.parametrize(
     "fields",
     [
-        pytest.param({"penalty": None}, id="feasible-without-penalty"),
+        pytest.param({"status": "optimal", "penalty": 60}, id="optimal-without-bound"),
         pytest.param({"penalty": 60, "bound": 70}, id="bound-above-penalty"),
         pytest.param({"status": "optimal", "penalty": 60, "bound": 50}, id="optimal-with-gap"),
     ],
@@ -878,8 +888,9 @@ def test_session_ids_are_unique():
         session("s1", "grp", "09:00", "10:00"),
         session("s1", "ind", "10:00", "11:00", room="r2"),
     )
-    violation = the_violation(base_instance(), table, "status")
+    violation = the_violation(base_instance(), table, "session_ids")
     assert violation.sessions == ("s1",)
+    assert violation.message == "session id s1 is used by 2 sessions"
 
 
 def test_shortfalls_listed_without_being_allowed():
