@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tempfile
+import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -158,22 +160,37 @@ def parse_model(data: Any, model: type[ModelT], *, file: str | None = None) -> M
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise InputError(describe_validation_error(err, data), file=file) from None
+        raise InputError(describe_validation_error(err, data, model), file=file) from None
 
 
-def describe_validation_error(err: ValidationError, data: Any) -> str:
-    """Turn the most telling pydantic error into ``field.path (id): message``."""
+def describe_validation_error(
+    err: ValidationError, data: Any, model: type[BaseModel] | None = None
+) -> str:
+    """Turn the most telling pydantic error into ``field.path (id): message``.
+
+    With ``model`` (the one validated), an unknown field's message lists the fields its
+    place allows: a coordinator's note added to a session read only "unknown field".
+    """
     errors = err.errors(include_url=False)
     # A union (``X | None``) reports one error per branch; the none branch says least.
     telling = [e for e in errors if e["type"] not in ("none_required",)] or errors
     first = telling[0]
+    if first["type"] == "missing":
+        # A misspelt field is also a missing one: "clinican: did you mean clinician?"
+        # says more than "clinician: required field is missing".
+        parent = tuple(first["loc"])[:-1]
+        first = next(
+            (e for e in telling
+             if e["type"] == "extra_forbidden" and tuple(e["loc"])[:-1] == parent),
+            first,
+        )  # fmt: skip
     message = str(first["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
             message = message[len(prefix) :]
     loc = tuple(first["loc"])
     if first["type"] == "extra_forbidden":
-        message = "unknown field"
+        message = "unknown field" + _expected_fields(model, loc)
     elif first["type"] == "missing":
         message = "required field is missing"
     elif first["type"] == "union_tag_invalid":
@@ -188,6 +205,41 @@ def describe_validation_error(err: ValidationError, data: Any) -> str:
         message = "must be " + message[len("Input should be ") :]
     path = format_location(loc, data)
     return f"{path}: {message}" if path else message
+
+
+def _expected_fields(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    """`` (did you mean start?)`` or `` (expected one of: ...)`` for an unknown field."""
+    allowed = _fields_at(model, loc[:-1]) if model is not None and loc else None
+    if not allowed:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.75)
+    if close:
+        return f" (did you mean {close[0]}?)"
+    return f" (expected one of: {', '.join(allowed)})"
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """The field names the model allows at ``loc`` (None: not one model there)."""
+    here: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue  # a list's item: the same model
+        found = _model_in(here)
+        if found is None or part not in found.model_fields:
+            return None  # a dict key, or a union's tag: no one model to name
+        here = found.model_fields[part].annotation
+    found = _model_in(here)
+    if found is None:
+        return None
+    return [field.alias or name for name, field in found.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The one model inside ``X``, ``list[X]``, ``X | None`` (None: none, or several)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    models = {m for arg in typing.get_args(annotation) if (m := _model_in(arg)) is not None}
+    return models.pop() if len(models) == 1 else None
 
 
 def _is_scalar(value: Any) -> bool:
