@@ -85,24 +85,26 @@ def test_export_without_to_refuses_a_suffix_it_cannot_write(tmp_path, name, need
 
 
 @pytest.mark.parametrize(
-    ("to", "name", "note"),
+    ("to", "name", "error"),
     [
-        ("xlsx", "out.html", "-o {out} names html, but --to xlsx writes a workbook there"),
-        ("html", "out.xlsx", "-o {out} names xlsx, but --to html writes a web page there"),
+        ("xlsx", "out.html", "-o {out} names html, but --to xlsx writes a workbook: give "
+         "the file a .xlsx name, or leave --to out"),
+        ("html", "out.xlsx", "-o {out} names xlsx, but --to html writes a web page"),
         ("html", "out.htm", None),
         ("xlsx", "out", None),
     ],
-)
-def test_export_notes_a_suffix_that_names_another_format(tmp_path, to, name, note):
-    # Found by a coordinator walk-through: a workbook named out.html, said nowhere.
+)  # fmt: skip
+def test_export_refuses_a_suffix_that_names_another_format(tmp_path, to, name, error):
+    # Found by coordinator walk-throughs: a workbook named out.html (first only a note).
     instance, table = tiny_files(tmp_path)
     out = tmp_path / name
     result = run("export", instance, table, "--to", to, "-o", out)
-    assert result.exit_code == 0 and out.is_file()
-    if note is None:
-        assert "note: -o" not in result.stderr
+    if error is None:
+        assert result.exit_code == 0 and out.is_file()
     else:
-        assert note.format(out=out) in result.stderr
+        assert result.exit_code == 2 and not out.exists()
+        assert error.format(out=out) in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("date", ["0001-01-01", "9999-12-31"])

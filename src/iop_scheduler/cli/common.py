@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
+import os
 import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -68,10 +71,98 @@ def note_other_clinic(
         )
 
 
-def written_note(status: Status, output: str) -> str:
-    """What the -o file holds: a timetable, or only the status and the explanation."""
+def outputs_apart(
+    outputs: Mapping[str, str | None], inputs: Mapping[str, str | None]
+) -> None:
+    """Raise `InputError` when an output file is one of the inputs, or another output.
+
+    Keys name the option or argument (``-o``, ``INSTANCE``). Found by a coordinator
+    walk-through: ``replan --new-instance`` given the published week replaced it, and
+    ``solve inst.json -o inst.json`` turned the clinic file into a timetable.
+    """
+    given_outputs = [(label, path) for label, path in outputs.items() if path]
+    seen: list[tuple[str, str]] = []
+    for label, path in given_outputs:
+        for other_label, other in [*seen, *((k, v) for k, v in inputs.items() if v)]:
+            if _same_file(path, other):
+                raise InputError(
+                    f"{label} {path} is also the {other_label} file: writing it would "
+                    f"replace that file; choose another name"
+                )
+        seen.append((label, path))
+
+
+#: The project's file formats, as a person would name what a file holds.
+_HOLDS = {
+    "iop-instance/1": "a clinic week (iop-instance/1)",
+    "iop-schedule/1": "a timetable (iop-schedule/1)",
+    "iop-changes/1": "changes (iop-changes/1)",
+    "iop-scenarios/1": "scenarios (iop-scenarios/1)",
+}
+
+
+def keeps_other_kind(path: str | None, writes: str | None, option: str = "-o") -> None:
+    """Raise `InputError` when ``path`` holds a project file of another kind than ``writes``.
+
+    ``writes`` is the format written (None: not a project JSON file, such as a report or
+    a workbook, so that every project file there is kept). A coordinator walk-through
+    replaced a published timetable with a roster (``import-csv -o week.json``).
+    """
+    if not path or not Path(path).is_file():
+        return
+    try:
+        held = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError):
+        return  # not a whole JSON file: not one of ours
+    kind = held.get("format") if isinstance(held, dict) else None
+    if kind in _HOLDS and kind != writes:
+        raise InputError(
+            f"{option} {path} holds {_HOLDS[kind]}: writing there would replace it; "
+            "choose another name"
+        )
+
+
+def _same_file(first: str, second: str) -> bool:
+    """Whether two paths name one file (through links or ``..`` too)."""
+    try:
+        if Path(first).exists() and Path(second).exists():
+            return os.path.samefile(first, second)
+    except OSError:
+        pass
+    return Path(first).resolve() == Path(second).resolve()
+
+
+def kept_earlier_timetable(status: Status, output: str) -> bool:
+    """Whether a run that found no timetable should leave ``output`` alone.
+
+    It should when the file holds a timetable already: a re-run with too short a time
+    limit replaced the published week with an empty result (coordinator walk-through).
+    """
+    if status.has_timetable or not Path(output).is_file():
+        return False
+    try:
+        held = json.loads(Path(output).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(held, dict)
+        and held.get("format") == "iop-schedule/1"
+        and held.get("status") in ("optimal", "feasible")
+    )
+
+
+def written_note(status: Status, output: str, *, kept: bool = False) -> str:
+    """What the -o file holds: a timetable, or only the status and the explanation.
+
+    ``kept``: the run found none and left the timetable the file held alone.
+    """
     if status.has_timetable:
         return f"Timetable written to {output}"
+    if kept:
+        return (
+            f"No timetable (status {status.value}); {output} was left as it was (it holds "
+            "an earlier timetable)"
+        )
     return f"No timetable (status {status.value}); the result was written to {output}"
 
 

@@ -12,7 +12,13 @@ from ..export import FORMATS, export_csv, export_html, export_ics, export_xlsx, 
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
 from ..validator import validate
-from .common import checked_week_of, handles_input_errors, note_other_clinic
+from .common import (
+    checked_week_of,
+    handles_input_errors,
+    keeps_other_kind,
+    note_other_clinic,
+    outputs_apart,
+)
 
 #: What ``-o`` is when it is not given: next to the timetable, named after it.
 DEFAULT_SUFFIX = {"csv": "-csv", "xlsx": ".xlsx", "ics": "-ics", "html": ".html"}
@@ -107,16 +113,19 @@ def export_command(
     if fmt is None:
         fmt = _format_from_suffix(output)
     elif output and _BY_SUFFIX.get(Path(output).suffix.lower(), fmt) != fmt:
-        # Found by a coordinator walk-through: --to xlsx -o out.html wrote a workbook
-        # named .html, which no program then opens. The user's name stands, said aloud.
-        click.echo(
-            f"note: -o {output} names {_format_from_suffix(output)}, but --to {fmt} writes "
-            f"{_WRITES[fmt]} there",
-            err=True,
+        # Found by coordinator walk-throughs: --to xlsx -o out.html wrote a workbook
+        # named .html, which no program then opens (first a note; a .csv or .ics name
+        # was already refused, so this is refused as well).
+        raise InputError(
+            f"-o {output} names {_format_from_suffix(output)}, but --to {fmt} writes "
+            f"{_WRITES[fmt]}: give the file a .{fmt} name, or leave --to out"
         )
     if timezone and fmt != "ics":
         raise click.UsageError("--timezone applies to --to ics only")
     target = Path(output) if output else default_output(timetable, fmt)
+    outputs_apart({"-o": str(target)}, {"INSTANCE": instance, "TIMETABLE": timetable})
+    if fmt not in FOLDER_FORMATS:
+        keeps_other_kind(str(target), None)
     if fmt in FOLDER_FORMATS and target.is_file():
         raise InputError(f"--to {fmt} writes a folder, and this is a file", file=str(target))
     if fmt not in FOLDER_FORMATS and target.is_dir():

@@ -21,7 +21,12 @@ from ..generate import (
 )
 from ..io import dump_timetable, write_json_atomic
 from ..times import monday_of
-from .common import checked_week_of, handles_input_errors
+from .common import (
+    checked_week_of,
+    handles_input_errors,
+    keeps_other_kind,
+    outputs_apart,
+)
 
 #: Largest counts a week may have: a typo (100000000 clients) must not run for hours.
 MOST = {"--clients": 10_000, "--clinicians": 2_000, "--rooms": 2_000}
@@ -159,6 +164,9 @@ def generate_command(
         settings = GeneratorSettings(**{k: v for k, v in overrides.items() if v is not None})
     if witness and settings.breaks:
         raise InputError("--witness: a week broken on purpose has no witness timetable")
+    outputs_apart({"-o": output, "--witness": witness}, {})
+    keeps_other_kind(output, "iop-instance/1")
+    keeps_other_kind(witness, "iop-schedule/1", "--witness")
     generated = generate_week(settings)
     if output:
         write_json_atomic(output, generated.data)

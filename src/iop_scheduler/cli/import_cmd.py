@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..io import load_instance, write_json_atomic
 from ..report.summary import headline
 from ..roster import read_roster
-from .common import handles_input_errors
+from .common import handles_input_errors, keeps_other_kind
 
 
 @click.command("import-csv")
@@ -44,6 +44,7 @@ def import_command(folder: str, output: str | None) -> None:
     else:
         root = Path(folder).resolve()
         target = root.with_name(root.name + ".json")
+    keeps_other_kind(str(target), "iop-instance/1")
     payload = week.model_dump(mode="json")
     replaced = _holds_another_week(target, payload)
     write_json_atomic(target, payload)

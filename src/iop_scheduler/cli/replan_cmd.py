@@ -18,9 +18,12 @@ from .common import (
     ProgressPrinter,
     handles_input_errors,
     json_format_option,
+    keeps_other_kind,
+    kept_earlier_timetable,
     load_option_timetable,
     note_other_clinic,
     output_format_option,
+    outputs_apart,
     require_timetable,
     solver_options,
     written_note,
@@ -93,6 +96,12 @@ def replan_command(
       iop-scheduler validate small2.json week2.json
     """
     week = load_instance(instance)
+    outputs_apart(
+        {"-o": output, "--new-instance": new_instance},
+        {"INSTANCE": instance, "--previous": previous, "--change": change_file},
+    )
+    keeps_other_kind(output, "iop-schedule/1")
+    keeps_other_kind(new_instance, "iop-instance/1", "--new-instance")
     for path in (output, new_instance):
         if path:
             ensure_writable(path)  # both or neither: fail now, not after the solve
@@ -112,7 +121,8 @@ def replan_command(
             outcome = replan(week, before, changes.changes, options)
     except InputError as err:
         raise err.naming(change_file) from None
-    if output:
+    kept = output is not None and kept_earlier_timetable(outcome.result.status, output)
+    if output and not kept:
         write_json_atomic(output, dump_timetable(outcome.result.timetable))
     if new_instance:
         write_json_atomic(new_instance, outcome.instance.model_dump(mode="json"))
@@ -132,7 +142,7 @@ def replan_command(
             click.echo("\nWhat changed")
             click.echo("\n".join(outcome.diff.lines()))
         if output:
-            click.echo(f"\n{written_note(outcome.result.status, output)}")
+            click.echo(f"\n{written_note(outcome.result.status, output, kept=kept)}")
         if new_instance:
             click.echo(f"The week after the changes written to {new_instance}")
     sys.exit(EXIT_OK if outcome.result.status.has_timetable else EXIT_FINDINGS)

@@ -12,8 +12,10 @@ from ..report.compliance import compliance, render_markdown, render_table, to_js
 from .common import (
     declared_penalty_note,
     handles_input_errors,
+    keeps_other_kind,
     load_option_timetable,
     note_other_clinic,
+    outputs_apart,
 )
 
 
@@ -57,6 +59,10 @@ def report_command(
       iop-scheduler report instances/small.json week.json --format markdown -o report.md
       iop-scheduler report instances/small.json week.json --format json | jq .totals
     """
+    outputs_apart(
+        {"-o": output}, {"INSTANCE": instance, "TIMETABLE": timetable, "--previous": previous}
+    )
+    keeps_other_kind(output, None)
     week = load_instance(instance)
     table = load_timetable(timetable)
     ensure_timetable(week, table, file=timetable)

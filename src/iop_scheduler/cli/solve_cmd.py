@@ -15,8 +15,11 @@ from ..report.summary import result_summary
 from .common import (
     ProgressPrinter,
     handles_input_errors,
+    keeps_other_kind,
+    kept_earlier_timetable,
     load_option_timetable,
     output_format_option,
+    outputs_apart,
     solver_options,
     written_note,
 )
@@ -81,6 +84,8 @@ def solve_command(
       iop-scheduler solve instances/small.json --format json > week.json
     """
     week = load_instance(instance)
+    outputs_apart({"-o": output}, {"INSTANCE": instance, "--previous": previous, "--hint": hint})
+    keeps_other_kind(output, "iop-schedule/1")
     if output:
         ensure_writable(output)  # fail now, not after the solve
     options = SolveOptions(
@@ -96,12 +101,13 @@ def solve_command(
     with ProgressPrinter(progress) as printer:
         options.on_progress = printer
         result = solve_with(week, options, method=method)
-    if output:
+    kept = output is not None and kept_earlier_timetable(result.status, output)
+    if output and not kept:
         write_json_atomic(output, dump_timetable(result.timetable))
     if output_format == "json":
         click.echo(json.dumps(dump_timetable(result.timetable), indent=2))
     else:
         click.echo(result_summary(week, result))
         if output:
-            click.echo(f"\n{written_note(result.status, output)}")
+            click.echo(f"\n{written_note(result.status, output, kept=kept)}")
     sys.exit(EXIT_OK if result.status.has_timetable else EXIT_FINDINGS)
