@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
 from .candidates import can_lead, longest_overlap
 from .domain import Client, Clinician, Instance, Number, Room, StrictModel, Window
@@ -172,6 +172,14 @@ class Scenarios(StrictModel):
 
     format: Literal["iop-scenarios/1"]
     scenarios: list[Scenario]
+
+    @field_validator("scenarios")
+    @classmethod
+    def _at_least_one(cls, scenarios: list[Scenario]) -> list[Scenario]:
+        # An empty list solved the base alone and printed a comparison of one column.
+        if not scenarios:
+            raise ValueError("the list is empty: give at least one scenario to compare")
+        return scenarios
 
 
 def as_changes(value: Changes | Iterable[Any]) -> list[Any]:

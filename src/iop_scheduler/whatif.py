@@ -544,7 +544,9 @@ def _percent(value: Any) -> str:
 
 
 def _hours(value: Any) -> str:
-    return f"{value:,.1f}"
+    # Two decimals where needed: 15 minutes short read "0.2" beside a term of 15 minutes.
+    text = f"{value:,.2f}"
+    return text[:-1] if text.endswith("0") and "." in text else text
 
 
 def _status_text(outcome: ScenarioOutcome) -> str:
@@ -679,9 +681,18 @@ def comparison_notes(outcomes: Sequence[ScenarioOutcome], *, limit: int = 8) -> 
         for entry in outcome.shortfalls:
             by_client.setdefault(entry.client, []).append(entry.rule)
         if by_client:
-            shown = [f"{c} ({', '.join(rules)})" for c, rules in list(by_client.items())[:limit]]
-            more = len(by_client) - limit
-            tail = f" and {more} more" if more > 0 else ""
+            # Clients short of the same rules share one entry, so that every kind of
+            # shortfall is named: cut at 8 clients, one short of med_management hid
+            # behind "and 1 more" (operations walk-through).
+            by_rules: dict[tuple[str, ...], list[str]] = {}
+            for name, rules in by_client.items():
+                by_rules.setdefault(tuple(rules), []).append(name)
+            shown = []
+            for short_of, names in by_rules.items():
+                more = len(names) - limit
+                who = ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
+                shown.append(f"{who} ({', '.join(short_of)})")
+            tail = ""
             # A week not proven optimal may serve them: a longer solve can find it (an
             # operations walk-through found "under-served" weeks that `explain` scheduled).
             proven = outcome.status is Status.OPTIMAL
@@ -822,20 +833,19 @@ def write_outputs(
 def scenario_files(
     outcomes: Sequence[ScenarioOutcome], weeks: Sequence[tuple[str, Instance]]
 ) -> dict[str, bytes]:
-    """``<name>.week.json`` and ``<name>.timetable.json`` for each scenario solved.
+    """``<name>.week.json`` and ``<name>.timetable.json`` for each scenario.
 
     The name is made safe as calendar file names are (`safe_filename`: letters, digits,
     ``.``, ``_`` and ``-``; others become ``_``) and keeps its first 60 characters (a
     longer one ends in a short hash instead: a file name has a limit); names that come
-    out the same get ``-2``, ``-3``... Every solved scenario gets both files, a timetable
-    that holds no week included, so that the pair in the folder is always this run's.
+    out the same get ``-2``, ``-3``... Every scenario gets both files, one solved without
+    a timetable or not solved at all (Ctrl-C) an empty timetable of status ``unknown``,
+    so that the pair in the folder is always this run's.
     """
     timetables = {o.name: o.timetable for o in outcomes if not o.skipped}
     files: dict[str, bytes] = {}
     taken: set[str] = {CSV_FILE, CHART_FILE}
     for name, week in weeks:
-        if name not in timetables:
-            continue  # not solved (Ctrl-C)
         stem = safe_filename(name)
         if len(stem) > 60:  # found by review: a 300-character name lost every output
             stem = f"{stem[:50]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
@@ -845,7 +855,9 @@ def scenario_files(
             unique = f"{stem}-{number}"
         taken.add(f"{unique}.week.json")
         files[f"{unique}.week.json"] = json_text(week.model_dump(mode="json")).encode("utf-8")
-        table = timetables[name]
-        if table is not None:
-            files[f"{unique}.timetable.json"] = json_text(dump_timetable(table)).encode("utf-8")
+        # A scenario without a week (no timetable in time, or not solved before Ctrl-C)
+        # gets an empty one of status unknown: the pair in the folder is always this
+        # run's (a walk-through found last run's timetable beside this run's week).
+        table = timetables.get(name) or Timetable(instance=week.name, status="unknown")
+        files[f"{unique}.timetable.json"] = json_text(dump_timetable(table)).encode("utf-8")
     return files

@@ -110,6 +110,9 @@ def whatif_command(
     finally:
         if client is not None:
             client.close()
+    # Written before anything is printed: `whatif ... | head` ended the run at the first
+    # print, and the files were never written (operations walk-through).
+    paths = write_outputs(output_dir, outcomes, weeks) if output_dir else []
     click.echo(headline(week))
     click.echo("")
     click.echo(comparison_table(outcomes))
@@ -124,7 +127,6 @@ def whatif_command(
         for note in notes:
             click.echo(f"- {note}")
     if output_dir:
-        paths = write_outputs(output_dir, outcomes, weeks)
         click.echo("")
         click.echo(f"Written: {', '.join(str(p) for p in paths[:2])}")
         if paths[2:]:
