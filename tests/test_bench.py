@@ -158,3 +158,48 @@ def test_an_empty_folder_is_named_as_such(tmp_path):
         "that hold them\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+class _InterruptedAfter:
+    """A multiprocessing context whose pools run ``runs`` jobs in-process, then Ctrl-C."""
+
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+
+    def Pool(self, *args, **kwargs):  # multiprocessing's name
+        context = self
+
+        class _Pool:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def apply(self, func, args):
+                if context.runs == 0:
+                    raise KeyboardInterrupt
+                context.runs -= 1
+                return func(*args)
+
+        return _Pool()
+
+
+def test_ctrl_c_writes_the_runs_that_finished(tmp_path, monkeypatch):
+    # Found by an operations walk-through: Ctrl-C printed "Aborted!" and the finished
+    # runs were lost.
+    import iop_scheduler.bench as bench
+
+    monkeypatch.setattr(bench.mp, "get_context", lambda method: _InterruptedAfter(1))
+    out = tmp_path / "results"
+    result = CliRunner().invoke(cli, ["bench", str(TINY), "--time-limit", "2", "--seeds", "1",
+                                      "--workers", "1", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    assert [row["method"] for row in rows] == ["greedy"]
+    assert "Stopped by Ctrl-C: the results hold the 1 of 2 run(s) that finished" in result.stderr
+    monkeypatch.setattr(bench.mp, "get_context", lambda method: _InterruptedAfter(0))
+    empty = tmp_path / "none"
+    result = CliRunner().invoke(cli, ["bench", str(TINY), "-o", str(empty)])
+    assert result.exit_code == 130 and not empty.exists()
+    assert "Stopped by Ctrl-C before any run finished: nothing written." in result.stderr

@@ -260,10 +260,22 @@ def _run_one(args: tuple[str, str, dict[str, Any], int, float, int]) -> dict[str
     )
 
 
+class BenchStopped(Exception):
+    """Ctrl-C stopped the benchmark; ``records`` holds the runs that finished before it."""
+
+    def __init__(self, records: list[RunRecord]) -> None:
+        super().__init__(f"stopped by Ctrl-C after {len(records)} run(s)")
+        self.records = records
+
+
 def run_benchmark(
     settings: BenchSettings, on_record: Callable[[RunRecord], None] | None = None
 ) -> list[RunRecord]:
-    """Run every instance × method × seed, one fresh process per run, one run at a time."""
+    """Run every instance × method × seed, one fresh process per run, one run at a time.
+
+    Ctrl-C raises `BenchStopped` with the runs finished so far; the run it cut short is
+    left out (stopped early, it is no measurement of its time limit).
+    """
     context = mp.get_context("spawn")
     records: list[RunRecord] = []
     for path in settings.instances:
@@ -274,8 +286,11 @@ def run_benchmark(
             seeds = [0] if variant.method == "greedy" else list(range(settings.seeds))
             for seed in seeds:
                 job = (str(path), method, asdict(variant), seed, limit, settings.workers)
-                with context.Pool(1, maxtasksperchild=1) as pool:
-                    data = pool.apply(_run_one, (job,))
+                try:
+                    with context.Pool(1, maxtasksperchild=1) as pool:
+                        data = pool.apply(_run_one, (job,))
+                except KeyboardInterrupt:
+                    raise BenchStopped(records) from None
                 record = RunRecord(**data)
                 records.append(record)
                 if on_record is not None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_INPUT_ERROR = 2
+#: Ctrl-C before the command had anything to write (the shell's 128 + SIGINT).
+EXIT_STOPPED = 130
 
 
 class InputError(Exception):

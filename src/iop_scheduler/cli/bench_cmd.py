@@ -11,6 +11,7 @@ import click
 from ..api import METHODS
 from ..bench import (
     BenchSettings,
+    BenchStopped,
     RunRecord,
     expand_instances,
     load_settings,
@@ -18,7 +19,7 @@ from ..bench import (
     unknown_method,
     write_results,
 )
-from ..errors import InputError
+from ..errors import EXIT_STOPPED, InputError
 from ..io import ensure_writable, load_instance
 from .common import handles_input_errors, time_limit_option, workers_option
 
@@ -68,6 +69,8 @@ def bench_command(
     Each run solves in a fresh process, one at a time, and records status, penalty, bound,
     gap, time to the first valid and to the best timetable, wall time, peak memory and model
     size. Writes results.csv, history.csv (penalty and bound over time), results.md and plots.
+    Ctrl-C stops the benchmark and writes the runs that finished (the run it cut short is
+    left out). Exit status: 0 written, 2 bad input, 130 Ctrl-C before any run finished.
 
     \b
     Examples:
@@ -131,8 +134,23 @@ def bench_command(
             err=True,
         )
 
-    records = run_benchmark(settings, on_record=report)
+    stopped = False
+    try:
+        records = run_benchmark(settings, on_record=report)
+    except BenchStopped as stop:
+        # Found by an operations walk-through: Ctrl-C printed "Aborted!" and threw away
+        # the runs already finished.
+        records, stopped = stop.records, True
+        if not records:
+            click.echo("Stopped by Ctrl-C before any run finished: nothing written.", err=True)
+            sys.exit(EXIT_STOPPED)
     command = "iop-scheduler " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     written = write_results(records, Path(out), command)
     click.echo(Path(out, "results.md").read_text(encoding="utf-8"))
     click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
+    if stopped:
+        click.echo(
+            f"Stopped by Ctrl-C: the results hold the {len(records)} of {runs} run(s) that "
+            "finished (the run cut short is left out).",
+            err=True,
+        )
