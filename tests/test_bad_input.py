@@ -506,10 +506,17 @@ def test_a_folder_given_as_a_file_is_one_line(tmp_path):
     assert done.stderr.strip().splitlines() == [
         f"error: Invalid value for 'INSTANCE': File '{tmp_path}' is a directory."
     ]
-    # A missing argument is a usage mistake, not bad input: click's banner stays.
+    # A missing argument, an unknown option or a misused one: one line too, with the
+    # command's usage (click's banner was three lines, "Error:" beside every "error:").
     done = subprocess.run(command[:-1], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert "Usage:" in done.stderr and "Missing argument 'INSTANCE'" in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: Missing argument 'INSTANCE' (usage: iop-scheduler solve [OPTIONS] INSTANCE; "
+        "--help for more)"
+    ]
+    done = subprocess.run([*command, "--colour"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("error: No such option '--colour'")
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from .. import __version__
 from ..errors import EXIT_INPUT_ERROR
@@ -54,17 +56,23 @@ def main() -> None:
     """Console-script entry point.
 
     A bad option value (a folder where a file is wanted, a date that is no date) is bad
-    input like any other: one line and exit status 2, without click's usage banner.
-    Other usage mistakes (a missing argument, an unknown option) keep the banner.
+    input like any other: one line and exit status 2, without click's usage banner. So is
+    any other usage mistake (a missing argument, an unknown option): one line that ends
+    with the command's usage, where click printed three (a coordinator walk-through found
+    them the only errors of another shape, "Error:" beside every other "error:").
     """
     try:
-        code = cli.main(standalone_mode=False)
-    except click.MissingParameter as err:  # a usage mistake: the banner helps
+        code = cli.main(standalone_mode=False, prog_name="iop-scheduler")
+    except NoArgsIsHelpError as err:  # `iop-scheduler` alone: the help, as click gives it
         err.show()
         sys.exit(err.exit_code)
     except click.BadParameter as err:
+        if isinstance(err, click.MissingParameter):
+            _usage_error(err)
         click.echo(f"error: {one_line(err.format_message())}", err=True)
         sys.exit(EXIT_INPUT_ERROR)
+    except click.UsageError as err:
+        _usage_error(err)
     except click.ClickException as err:
         err.show()
         sys.exit(err.exit_code)
@@ -73,3 +81,12 @@ def main() -> None:
         sys.exit(1)
     # Out of standalone mode click returns the code of ``ctx.exit`` (--help, --version).
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(err: click.UsageError) -> NoReturn:
+    """One line: the mistake, then the command's usage."""
+    message = one_line(err.format_message()).rstrip(".")
+    usage = err.ctx.get_usage().removeprefix("Usage: ") if err.ctx is not None else ""
+    hint = f" (usage: {' '.join(usage.split())}; --help for more)" if usage else ""
+    click.echo(f"error: {message}{hint}", err=True)
+    sys.exit(EXIT_INPUT_ERROR)
