@@ -208,6 +208,24 @@ def test_files_as_regional_spreadsheets_save_them(roster):
     assert week.clients[0].name == "José Núñez"
 
 
+
+def test_unicode_text_and_windows_typed_as_people_type_them(roster):
+    # Found by a coordinator walk-through: Excel's "Unicode Text" (UTF-16, tabs) read as
+    # garbage, and "09:00 - 13:00" was split at its spaces.
+    clients = roster / "clients.csv"
+    rows = list(csv.reader(clients.read_text(encoding="utf-8").splitlines()))
+    rows[1][rows[0].index("availability")] = "mon \u2013 wed 09:00 - 13:00; fri 9:00 \u2013 12:00"
+    rows[1][rows[0].index("name")] = "José Núñez"
+    with clients.open("w", encoding="utf-16", newline="") as handle:
+        csv.writer(handle, delimiter="\t").writerows(rows)
+    assert clients.read_bytes().startswith(b"\xff\xfe")
+    week = read_roster(roster)
+    first = week.clients[0]
+    assert first.name == "José Núñez"
+    assert first.availability == {"mon": [(540, 780)], "tue": [(540, 780)],
+                                  "wed": [(540, 780)], "fri": [(540, 720)]}  # fmt: skip
+    assert len(week.clients) == len(read_roster(TEMPLATES).clients)
+
 def test_a_rule_broken_by_a_default_names_the_row_of_the_setting_given(roster):
     program = roster / "program.csv"
     rows = [line for line in program.read_text(encoding="utf-8").splitlines()

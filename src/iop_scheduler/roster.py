@@ -148,6 +148,10 @@ def _availability(value: str) -> dict[str, list[list[str]]]:
         return {}
     avail: dict[str, list[list[str]]] = {}
     for item in _list(value):
+        # "mon - fri 09:00 - 13:00" as typed, and the en dash a spreadsheet's autocorrect
+        # puts in: both read as "mon-fri 09:00-13:00" (a walk-through's "09:00 - 13:00"
+        # was split at the space).
+        item = re.sub(r"\s*[-\u2013]\s*", "-", item.strip())
         head, _, rest = item.partition(" ")
         if not rest.strip():
             raise CellError(f"{item!r} is not 'day HH:MM-HH:MM' (for example mon 09:00-13:00)")
@@ -322,19 +326,41 @@ class _Table:
         return str(self.path)
 
 
-def _read_table(path: Path) -> _Table:
+def _bytes_or_none(path: Path) -> bytes | None:
+    """The file's bytes (None when it cannot be read: `read_text` then says why)."""
     try:
-        text = read_text(path, encoding="utf-8-sig", hint=" (save the sheet as CSV UTF-8)")
-    except InputError as err:
-        # Excel on Windows saves "CSV (Comma delimited)" as Windows-1252 (José, café):
-        # read that too; anything else keeps the UTF-8 message.
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _read_table(path: Path) -> _Table:
+    raw = _bytes_or_none(path)
+    if raw is not None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode Text" is UTF-16 with a byte-order mark, tabs between columns:
+        # read as Windows-1252 its first column was "\xff\xfei\x00d\x00" (walk-through).
         try:
-            text = path.read_bytes().decode("cp1252")
-        except (OSError, UnicodeDecodeError):
-            raise err from None
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                "not valid UTF-16 text (save the sheet as CSV UTF-8)", file=str(path)
+            ) from None
+    else:
+        try:
+            text = read_text(path, encoding="utf-8-sig", hint=" (save the sheet as CSV UTF-8)")
+        except InputError as err:
+            # Excel on Windows saves "CSV (Comma delimited)" as Windows-1252 (José, café):
+            # read that too; anything else keeps the UTF-8 message.
+            try:
+                text = path.read_bytes().decode("cp1252")
+            except (OSError, UnicodeDecodeError):
+                raise err from None
     first_line = text.split("\n", 1)[0]
-    # European spreadsheets separate columns by ";" (the comma is their decimal point).
+    # European spreadsheets separate columns by ";" (the comma is their decimal point),
+    # Excel's "Unicode Text" by tabs.
     delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    if "\t" in first_line and not {",", ";"} & set(first_line):
+        delimiter = "\t"
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     records: list[list[str]] = []
     try:
