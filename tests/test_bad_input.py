@@ -579,3 +579,20 @@ def test_scenario_adding_too_many_clients(tmp_path):
     )
     result = run("whatif", str(week), str(scenarios))
     assert_input_error(result, str(scenarios), "scenarios[0].add_clients.count")
+
+
+@pytest.mark.parametrize("command", ["validate", "report"])
+def test_a_previous_week_of_another_clinic_is_one_line(tmp_path, command):
+    # Found by a coordinator walk-through: another clinic's week given as --previous was
+    # read as 97 dropped attendances (replan refused it; validate, report and solve not).
+    week, table = write_pair(tmp_path, table_json())
+    other = tmp_path / "other.json"
+    other.write_text(table_json(clients=["x1", "x2"]).replace('"base"', '"tiny"'),
+                     encoding="utf-8")  # fmt: skip
+    result = run(command, str(week), str(table), "--previous", str(other))
+    assert_input_error(result, str(other), "--previous shares no client with the instance "
+                       "(it is a timetable of 'tiny'): give a week of this clinic")  # fmt: skip
+    # A discharged client's attendances still count (SPEC 9.11): one client in common will do.
+    older = tmp_path / "older.json"
+    older.write_text(table_json(clients=["c1", "gone"]), encoding="utf-8")
+    assert run(command, str(week), str(table), "--previous", str(older)).exit_code != 2

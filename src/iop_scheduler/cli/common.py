@@ -199,8 +199,34 @@ def load_option_timetable(
                 f"{err.detail}: {option} must be the week published for {instance_file}",
                 file=path,
             ) from None
+    else:
+        _shares_something(instance, timetable, path, option)
     note_other_clinic(instance, timetable, path, option=option)
     return timetable
+
+
+def _shares_something(instance: Instance, timetable: Timetable, path: str, option: str) -> None:
+    """Raise `InputError` when a timetable has sessions but no client or no type of ``instance``.
+
+    An older week may name clients since discharged (SPEC 9.11 counts their attendances),
+    but one that shares no client, or no session type, is another clinic's: a coordinator
+    walk-through's `validate --previous` of another clinic charged 97 changes.
+    """
+    if not timetable.sessions:
+        return
+    types = {s.type for s in timetable.sessions}
+    clients = {c for s in timetable.sessions for c in s.clients}
+    missing = ""
+    if not types & set(instance.type_by_id):
+        missing = "no session type"
+    elif clients and not clients & set(instance.client_by_id):
+        missing = "no client"
+    if missing:
+        clinic = f" (it is a timetable of '{timetable.instance}')" if timetable.instance else ""
+        raise InputError(
+            f"{option} shares {missing} with the instance{clinic}: give a week of this clinic",
+            file=path,
+        )
 
 
 def checked_week_of(date: dt.date) -> dt.date:
