@@ -124,8 +124,24 @@ def test_export_of_a_broken_timetable_says_so(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(data), encoding="utf-8")
     result = run("export", instance, broken, "--to", "html", "-o", tmp_path / "w.html")
-    assert result.exit_code == 0 and (tmp_path / "w.html").is_file()
+    # Written (a draft may be shared), but the exit status tells a script (walk-through).
+    assert result.exit_code == 1 and (tmp_path / "w.html").is_file()
     assert "breaks 1 rule(s)" in result.stderr and "iop-scheduler validate" in result.stderr
+
+
+def test_export_of_last_weeks_timetable_names_both_weeks(tmp_path):
+    # Found by a coordinator walk-through: last week's file exported under this week's
+    # dates with nothing said. A timetable now records the week it was planned for.
+    instance, table = tiny_files(tmp_path)
+    data = json.loads(Path(instance).read_text(encoding="utf-8"))
+    assert json.loads(Path(table).read_text(encoding="utf-8"))["week_of"] == "2026-11-30"
+    data["week_of"] = "2027-01-04"
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps(data), encoding="utf-8")
+    result = run("export", later, table, "--to", "html", "-o", tmp_path / "w.html")
+    assert result.exit_code == 0
+    assert (f"note: {table} was planned for the week of 2026-11-30; the instance is the "
+            "week of 2027-01-04") in result.stderr
 
 
 def test_summary_names_the_week_by_its_monday_as_the_exports_do():

@@ -163,6 +163,10 @@ def scored_timetable(
         shortfalls=week_shortfalls(instance, sessions) if allow_shortfalls else [],
     )
     timetable.penalty_terms = {n: t.cost for n, t in terms.items()}  # type: ignore[attr-defined]
+    if instance.week_of is not None:
+        # The week it was planned for (an extra field, SPEC 9.15): a timetable names only
+        # its clinic, so last week's file could be exported under this week's dates.
+        timetable.week_of = instance.week_of.isoformat()  # type: ignore[attr-defined]
     if allow_shortfalls:
         timetable.allow_shortfalls = True  # type: ignore[attr-defined]
     return timetable, terms

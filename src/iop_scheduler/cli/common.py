@@ -69,6 +69,18 @@ def note_other_clinic(
             f"note: {what} is a timetable of '{timetable.instance}', checked against '{name}'",
             err=True,
         )
+    planned_for = (timetable.model_extra or {}).get("week_of")
+    week_of = None if isinstance(instance, str) or instance.week_of is None else instance.week_of
+    if not option and isinstance(planned_for, str) and week_of is not None and (
+        planned_for != week_of.isoformat()
+    ):
+        # Found by a coordinator walk-through: last week's timetable exported under this
+        # week's dates, with nothing said when the clients' days had not changed.
+        click.echo(
+            f"note: {file} was planned for the week of {planned_for}; the instance is the "
+            f"week of {week_of.isoformat()}",
+            err=True,
+        )
 
 
 def outputs_apart(

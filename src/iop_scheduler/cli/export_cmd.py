@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..export import FORMATS, export_csv, export_html, export_ics, export_xlsx, resolve_week
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
@@ -100,7 +101,8 @@ def export_command(
     """Export TIMETABLE (a timetable of INSTANCE) for the people who read it.
 
     Dates are real: Monday of the instance's week_of plus the day. Excel and iCalendar need
-    the export extra: pip install "iop-scheduler[export]". Exit status: 0 written, 2 bad input.
+    the export extra: pip install "iop-scheduler[export]". Exit status: 0 written, 1
+    written but the timetable breaks rules (a note names one), 2 bad input.
 
     \b
     Examples:
@@ -162,3 +164,5 @@ def export_command(
     else:
         export_html(week, table, target, dates)
         click.echo(f"Wrote {target}")
+    # Written all the same (a draft may be shared), but a script must be able to tell.
+    sys.exit(EXIT_FINDINGS if broken else EXIT_OK)
