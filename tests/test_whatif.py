@@ -371,3 +371,27 @@ def test_scenario_file_names_keep_safe_characters_and_stay_distinct():
     long = ScenarioOutcome("x" * 300, Status.FEASIBLE, 8, valid=True, timetable=solved)
     (name, _) = sorted(scenario_files([long], [(long.name, week)]))
     assert len(name) < 80 and name.startswith("x" * 50 + "-")
+
+
+def test_a_scenario_the_quick_checks_prove_short_says_so():
+    # Found by an operations walk-through: a client available on fewer days than the
+    # program requires read only as "under-served ... (not proven)".
+    short = Shortfall(client="c8", rule="min_days_per_client_week", required=3, scheduled=2)
+    table = Timetable(instance="x", status="feasible", shortfalls=[short])
+    reason = "client c8 is available on 2 program day(s) (Tuesday, Thursday) but the program " \
+        "requires 3"  # fmt: skip
+    outcome = ScenarioOutcome("base", Status.FEASIBLE, 1, valid=True, timetable=table,
+                              proven_short=[reason])  # fmt: skip
+    assert comparison_notes([outcome]) == [
+        "base: under-served in the week found in the time limit (not proven): c8 "
+        "(min_days_per_client_week)",
+        f"base: no week serves everyone (proven): {reason}",
+    ]
+
+
+def test_solving_a_scenario_runs_the_quick_checks():
+    from iop_scheduler.whatif import SolveJob, solve_job
+
+    week = load_instance(TINY.parent / "infeasible" / "client-days.json")
+    outcome = solve_job(SolveJob("base", week.model_dump(mode="json"), time_limit=2))
+    assert outcome.proven_short and "client c08 is available on 2" in outcome.proven_short[0]

@@ -111,6 +111,9 @@ class ScenarioOutcome:
     timetable: Timetable | None = None
     #: Not solved: Ctrl-C ended the run before this solve started.
     skipped: bool = False
+    #: Why no week of this scenario serves everyone, proven before the solve (`explain`'s
+    #: quick checks); empty when they prove nothing.
+    proven_short: list[str] = field(default_factory=list)
 
     @property
     def has_timetable(self) -> bool:
@@ -147,9 +150,13 @@ def solve_job(job: SolveJob) -> ScenarioOutcome:
     A top-level function, so that worker processes and Dask workers can import it.
     """
     from .api import solve
+    from .diagnose import diagnose
     from .validator import validate
 
     week = Instance.model_validate(job.week)
+    # A week the quick checks prove short says so: its shortfalls need no longer solve
+    # (an operations walk-through read "not proven" for a client available on 2 days).
+    proven_short = [str(f) for f in diagnose(week)]
     result = solve(
         week,
         time_limit=job.time_limit,
@@ -163,6 +170,7 @@ def solve_job(job: SolveJob) -> ScenarioOutcome:
         clients=len(week.clients),
         valid=None,
         solve_seconds=result.total_seconds,
+        proven_short=proven_short,
     )
     if not result.status.has_timetable:
         return outcome
@@ -698,6 +706,13 @@ def comparison_notes(outcomes: Sequence[ScenarioOutcome], *, limit: int = 8) -> 
             proven = outcome.status is Status.OPTIMAL
             when = "" if proven else " in the week found in the time limit (not proven):"
             notes.append(f"{outcome.name}: under-served{when} {'; '.join(shown)}{tail}")
+        if outcome.proven_short:
+            more = len(outcome.proven_short) - 1
+            also = f" (and {more} more: `iop-scheduler explain` lists them)" if more else ""
+            notes.append(
+                f"{outcome.name}: no week serves everyone (proven): "
+                f"{outcome.proven_short[0]}{also}"
+            )
     return notes
 
 
