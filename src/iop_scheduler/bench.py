@@ -105,7 +105,7 @@ class BenchSettings:
 class _ProtocolFile(BaseModel):
     """The settings a benchmark TOML file may hold, with their types and ranges."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # time_limit = "5" is no number
 
     instances: list[str] = []
     methods: list[str] = ["greedy", "cpsat"]

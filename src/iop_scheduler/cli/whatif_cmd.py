@@ -162,6 +162,9 @@ def _solve(
     )
 
     def done(outcome: ScenarioOutcome) -> None:
+        if outcome.skipped:  # the table says "skipped" too, not "unknown" (out of time)
+            click.echo(f"  {outcome.name}: skipped (Ctrl-C)", err=True)
+            return
         click.echo(
             f"  {outcome.name}: {outcome.status.value} in {outcome.solve_seconds:.1f} s",
             err=True,
