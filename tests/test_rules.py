@@ -318,6 +318,12 @@ def test_room_is_required_unless_telehealth():
     no_room = timetable(session("s1", "grp", "09:00", "10:00", room=None))
     violation = the_violation(base_instance(), no_room, "room")
     assert violation.sessions == ("s1",)
+    # Put in a room anyway, it takes that room from a session there at the same time
+    # (found by an independent cross-check of the validator).
+    both = timetable(session("s1", "tele", "09:00", "10:00", room="r1"),
+                     session("s2", "grp", "09:30", "10:30"))  # fmt: skip
+    overlap = the_violation(instance, both, "room_overlap", alone=False)
+    assert overlap.sessions == ("s1", "s2") or overlap.sessions == ("s2", "s1")
 
 
 def test_room_capacity_bounds_attendees():

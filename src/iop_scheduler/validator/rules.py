@@ -216,6 +216,8 @@ def check_rooms(week: _Week) -> Iterator[Violation]:
                     sessions=(s.id,),
                     rooms=(s.room,),
                 )
+                # Where it is put, it takes the room from another session all the same.
+                held[s.room].append(s)
             continue
         if s.room is None:
             yield Violation("room", f"session {s.id} ({s.type}) has no room", sessions=(s.id,))
