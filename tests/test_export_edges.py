@@ -142,6 +142,11 @@ def test_export_of_last_weeks_timetable_names_both_weeks(tmp_path):
     assert result.exit_code == 0
     assert (f"note: {table} was planned for the week of 2026-11-30; the instance is the "
             "week of 2027-01-04") in result.stderr
+    # Any day names its week: the Thursday of the same week is no other week (review).
+    data["week_of"] = "2026-12-03"
+    later.write_text(json.dumps(data), encoding="utf-8")
+    result = run("export", later, table, "--to", "html", "-o", tmp_path / "w.html")
+    assert result.exit_code == 0 and "planned for" not in result.stderr
 
 
 def test_summary_names_the_week_by_its_monday_as_the_exports_do():

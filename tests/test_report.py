@@ -231,3 +231,25 @@ def test_a_timetable_of_another_clinic_name_gets_a_note(tmp_path):
         # The ids fit, so it is checked as usual; the note says the names differ.
         assert result.exit_code == 0, result.output
         assert "is a timetable of 'riverside', checked against 'tiny'" in result.stderr
+
+
+def test_the_shortfalls_section_is_the_weeks_own_not_the_files_list():
+    # Found by a review of the reports: after a hand edit took a client out of every
+    # session, the section still printed the file's old list.
+    inst, table = two_session_week(min_hours_per_client_week=3)
+    stale = table.model_copy(update={"shortfalls": []})
+    stale.allow_shortfalls = True  # type: ignore[attr-defined]
+    report = compliance(inst, stale)
+    assert report.shortfalls == [{"client": "c1", "rule": "min_hours_per_client_week",
+                                  "required": 3, "scheduled": 2}]  # fmt: skip
+    assert "min_hours_per_client_week" in render_table(report)
+    # A file that does not allow shortfalls has no such section: its rules are broken.
+    assert compliance(inst, table).shortfalls == []
+
+
+def test_required_sessions_in_json_name_their_numbers():
+    # Found by a review of the reports: the text printed attended/required ("grp 1/1"),
+    # the JSON a bare [required, attended].
+    inst, table = two_session_week()
+    (c1,) = to_json(compliance(inst, table))["clients"]
+    assert c1["requires"] == {"grp": {"required": 1, "attended": 1}}

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from .candidates import hours_to_minutes_ceil
 from .domain import Instance, ScheduledSession, Shortfall, Timetable
 from .result import PenaltyTerm, total_penalty
+from .times import monday_of
 
 SHORTFALL_UNIT = 60
 
@@ -166,7 +167,8 @@ def scored_timetable(
     if instance.week_of is not None:
         # The week it was planned for (an extra field, SPEC 9.15): a timetable names only
         # its clinic, so last week's file could be exported under this week's dates.
-        timetable.week_of = instance.week_of.isoformat()  # type: ignore[attr-defined]
+        monday = monday_of(instance.week_of).isoformat()
+        timetable.week_of = monday  # type: ignore[attr-defined]
     if allow_shortfalls:
         timetable.allow_shortfalls = True  # type: ignore[attr-defined]
     return timetable, terms

@@ -21,6 +21,7 @@ from ..domain import Instance, Timetable, check_week_date
 from ..errors import EXIT_INPUT_ERROR, InputError
 from ..io import load_timetable
 from ..result import PenaltyTerm, ProgressPoint, Status
+from ..times import monday_of
 from ..validator import check_references
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,18 +70,27 @@ def note_other_clinic(
             f"note: {what} is a timetable of '{timetable.instance}', checked against '{name}'",
             err=True,
         )
-    planned_for = (timetable.model_extra or {}).get("week_of")
+    planned = _planned_monday(timetable)
     week_of = None if isinstance(instance, str) or instance.week_of is None else instance.week_of
-    if not option and isinstance(planned_for, str) and week_of is not None and (
-        planned_for != week_of.isoformat()
+    if not option and planned is not None and week_of is not None and (
+        planned != monday_of(week_of)
     ):
         # Found by a coordinator walk-through: last week's timetable exported under this
         # week's dates, with nothing said when the clients' days had not changed.
         click.echo(
-            f"note: {file} was planned for the week of {planned_for}; the instance is the "
-            f"week of {week_of.isoformat()}",
+            f"note: {file} was planned for the week of {planned.isoformat()}; the instance "
+            f"is the week of {monday_of(week_of).isoformat()}",
             err=True,
         )
+
+
+def _planned_monday(timetable: Timetable) -> dt.date | None:
+    """The Monday of the week a timetable records it was planned for (None: not said)."""
+    planned = (timetable.model_extra or {}).get("week_of")
+    try:
+        return monday_of(dt.date.fromisoformat(planned)) if isinstance(planned, str) else None
+    except ValueError:
+        return None  # an extra field a person wrote: not ours to judge
 
 
 def outputs_apart(

@@ -22,8 +22,8 @@ from typing import Any
 from ..domain import Availability, Instance, ScheduledSession, Timetable
 from ..escaping import escape_markdown
 from ..result import TERM_NAMES, PenaltyTerm, total_penalty
-from ..times import format_hhmm
-from ..validator import score, validate
+from ..times import format_hhmm, monday_of
+from ..validator import score, shortfalls_allowed, validate, week_shortfalls
 from ..validator.penalty import day_idle_minutes
 
 #: How many of the costliest sessions the staff-time breakdown lists.
@@ -524,7 +524,8 @@ def compliance(
         ]
     return Compliance(
         instance=instance.name,
-        week_of=instance.week_of.isoformat() if instance.week_of else None,
+        # Named by its Monday, as every other view names it (any day names its week).
+        week_of=monday_of(instance.week_of).isoformat() if instance.week_of else None,
         status=timetable.status,
         violations=[str(v) for v in violations],
         terms=terms,
@@ -538,7 +539,12 @@ def compliance(
         session_costs=costs,
         type_costs=type_costs,
         changes=changes,
-        shortfalls=[s.model_dump() for s in timetable.shortfalls],
+        # The week's own, computed from its sessions: a hand-edited file's list is stale.
+        shortfalls=(
+            [s.model_dump() for s in week_shortfalls(instance, timetable)]
+            if shortfalls_allowed(timetable)
+            else []
+        ),
         days=list(instance.days),
         sessions=len(sessions),
         attendances=sum(len(s.clients) for s in sessions),
@@ -582,6 +588,10 @@ def to_json(report: Compliance) -> dict[str, Any]:
         "clients": [
             {
                 **{k: v for k, v in asdict(c).items() if k not in ("minutes", "days")},
+                # Named, not [required, attended]: the text prints attended/required.
+                "requires": {
+                    t: {"required": need, "attended": got} for t, (need, got) in c.requires.items()
+                },
                 "hours": c.minutes / 60,
                 "days": [{**asdict(d), "hours": d.minutes / 60} for d in c.days],
                 "status": c.status,

@@ -1,6 +1,13 @@
 """The independent validator: SPEC section 4 rules and section 5 penalty, model-free."""
 
 from .penalty import score
-from .rules import Violation, check_references, shortfalls_allowed, validate
+from .rules import Violation, check_references, shortfalls_allowed, validate, week_shortfalls
 
-__all__ = ["Violation", "check_references", "score", "shortfalls_allowed", "validate"]
+__all__ = [
+    "Violation",
+    "check_references",
+    "score",
+    "shortfalls_allowed",
+    "validate",
+    "week_shortfalls",
+]

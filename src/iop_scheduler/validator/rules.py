@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..domain import Availability, Instance, ScheduledSession, Timetable
+from ..domain import Availability, Instance, ScheduledSession, Shortfall, Timetable
 from ..errors import InputError
 from ..times import format_hhmm
 
@@ -655,6 +655,28 @@ def shortfalls_allowed(timetable: Timetable) -> bool:
     return bool(flag) if flag is not None else bool(timetable.shortfalls)
 
 
+def _week(instance: Instance, timetable: Timetable) -> _Week:
+    """The sessions of the timetable, and each client's (a client listed twice, once)."""
+    by_client: dict[str, list[ScheduledSession]] = defaultdict(list)
+    for s in timetable.sessions:
+        for c in dict.fromkeys(s.clients):
+            by_client[c].append(s)
+    return _Week(instance, list(timetable.sessions), dict(by_client))
+
+
+def week_shortfalls(instance: Instance, timetable: Timetable) -> list[Shortfall]:
+    """Every client week minimum the timetable's sessions fall short of, in client order.
+
+    What the week's sessions come to, whatever the file lists (`report` printed the
+    file's list, stale after a hand edit). Unknown ids raise `InputError`.
+    """
+    check_references(instance, timetable)
+    return [
+        Shortfall(client=client, rule=rule, required=need, scheduled=got)
+        for client, rule, need, got in real_shortfalls(_week(instance, timetable))
+    ]
+
+
 def validate(
     instance: Instance, timetable: Timetable, *, allow_shortfalls: bool | None = None
 ) -> list[Violation]:
@@ -665,11 +687,7 @@ def validate(
     check_references(instance, timetable)
     if allow_shortfalls is None:
         allow_shortfalls = shortfalls_allowed(timetable)
-    by_client: dict[str, list[ScheduledSession]] = defaultdict(list)
-    for s in timetable.sessions:
-        for c in dict.fromkeys(s.clients):
-            by_client[c].append(s)
-    week = _Week(instance, list(timetable.sessions), dict(by_client))
+    week = _week(instance, timetable)
     found: list[Violation] = []
     found += check_status(week, timetable)
     if timetable.status in ("infeasible", "unknown"):
