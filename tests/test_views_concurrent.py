@@ -109,6 +109,24 @@ def test_html_gives_concurrent_telehealth_sessions_lanes_of_their_own(week):
     assert "lanes" not in room  # a real room keeps its single lane per day
 
 
+
+def test_html_gives_a_double_booked_clinician_lanes_too(week):
+    # Found by a review of the views: in a draft that breaks rules, two sessions of one
+    # clinician at once were stacked in one cell of the clinician's tab, one hiding the
+    # other; only the telehealth tab had lanes.
+    inst, table = week
+    clash = table.model_copy(deep=True)
+    for s in clash.sessions:
+        if s.id == "t2":
+            s.clinician = "cl1"  # t1 and t2, both 09:00-10:00 on Monday, now cl1's
+    data = page_json(render_html(inst, clash, resolve_week(inst)))
+    (tab,) = [t for t in data["tabs"] if t["kind"] == "clinician" and t["id"] == "cl1"]
+    lanes = dict(zip((data["sessions"][n]["id"] for n in tab["sessions"]), tab["lanes"],
+                     strict=True))  # fmt: skip
+    assert lanes["t1"] != lanes["t2"] and tab["dayLanes"]["mon"] == 2
+    (other,) = [t for t in data["tabs"] if t["kind"] == "clinician" and t["id"] == "cl3"]
+    assert "lanes" not in other  # no clash, no lanes
+
 class Elements(HTMLParser):
     """The attributes of every session block and the text of every lane heading."""
 

@@ -256,9 +256,19 @@ def roomless_lanes(sessions: Iterable[ScheduledSession]) -> dict[str, int]:
     a day uses exactly as many lanes as it has such sessions at once, one when none overlap.
     Sessions with a room have no entry.
     """
+    return overlap_lanes(s for s in sessions if s.room is None)
+
+
+def overlap_lanes(sessions: Iterable[ScheduledSession]) -> dict[str, int]:
+    """The lane (0, 1, ...) of each session, so that no two at the same time share one.
+
+    Each day's sessions are taken by start time, and each goes into the first lane whose
+    last session has ended by its start (interval partitioning): a day uses exactly as
+    many lanes as it has sessions at once, one when none overlap.
+    """
     lanes: dict[str, int] = {}
     ends: dict[str, list[int]] = defaultdict(list)  # day -> end of each lane's last session
-    for s in sorted((s for s in sessions if s.room is None), key=lambda s: (s.start, s.id)):
+    for s in sorted(sessions, key=lambda s: (s.start, s.id)):
         day = ends[s.day]
         lane = next((i for i, end in enumerate(day) if end <= s.start), len(day))
         if lane == len(day):

@@ -6,8 +6,9 @@ day-by-time grid in which each session is an element ``<div class="session">`` c
 ``data-entity-kind``, ``data-entity`` and ``data-lane``. Sessions without a room (telehealth)
 may run at the same time, so the telehealth tab splits a day into as many lanes ("Telehealth",
 "Telehealth 2", ...) as it has sessions at once (see `roomless_lanes`); every other grid has
-one lane per day. It loads nothing from anywhere: open it from disk, mail it, print it (only
-the tab shown is printed).
+one lane per day, unless it holds sessions at the same time (a draft that breaks rules), which
+then get lanes side by side too. It loads nothing from anywhere: open it from disk, mail it,
+print it (only the tab shown is printed).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .common import (
     clinician_name,
     day_label,
     lane_counts,
+    overlap_lanes,
     room_name,
     roomless_label,
     roomless_lanes,
@@ -74,9 +76,12 @@ def page_data(instance: Instance, timetable: Timetable, week: WeekDates) -> dict
     def tab(kind: str, entity_id: str, name: str, detail: str) -> None:
         items = by.get((kind, entity_id), [])
         extra: dict[str, Any] = {}
-        if kind == "room" and not entity_id:
-            # Telehealth: sessions at the same time get lanes of their own, side by side.
-            lanes = roomless_lanes(items)
+        # Sessions at the same time get lanes of their own, side by side: telehealth ones
+        # by right, and in a draft that breaks rules a double-booked clinician's, client's
+        # or room's (stacked in one cell, one hid the other: found by a review).
+        lanes = roomless_lanes(items) if kind == "room" and not entity_id else None
+        lanes = lanes if lanes is not None else overlap_lanes(items)
+        if any(lanes.values()) or (kind == "room" and not entity_id):
             extra = {
                 "lanes": [lanes[s.id] for s in items],
                 "dayLanes": lane_counts(items, lanes),
