@@ -128,3 +128,27 @@ def test_a_copied_instance_looks_up_what_it_holds_not_what_the_original_held():
     assert "booth" not in instance.room_by_id
     fewer = instance.model_copy(update={"clients": instance.clients[:1]})
     assert list(fewer.client_by_id) == [instance.clients[0].id]
+
+
+def test_last_weeks_timetable_as_a_hint_after_a_discharge_starts_from_the_greedy_week():
+    # Found by a notebook walk-through: a hint that no longer fits (it names a discharged
+    # client) replaced the greedy starting week and fallback, and a 10 s solve of the
+    # 25-client sample found nothing.
+    import time
+
+    from iop_scheduler.candidates import build_candidates
+    from iop_scheduler.cpsat.model import TimetableModel
+    from iop_scheduler.cpsat.solve import _starting_week
+    from iop_scheduler.interrupt import CtrlC
+
+    inst, last = solved_tiny()
+    later = inst.model_copy(update={"clients": inst.clients[1:]})
+    options = SolveOptions(time_limit=5, workers=1, hint=last)
+    tm = TimetableModel(build_candidates(later))
+    hint, fallback = _starting_week(later, tm, options, time.monotonic(), CtrlC())
+    assert hint is not None and hint is fallback and hint is not last
+    assert validate(later, fallback) == []
+    # A hint that fits is the start, and the week to fall back on.
+    tm = TimetableModel(build_candidates(inst))
+    hint, fallback = _starting_week(inst, tm, options, time.monotonic(), CtrlC())
+    assert hint is last and fallback is last

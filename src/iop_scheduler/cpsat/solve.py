@@ -17,6 +17,7 @@ from ortools.sat.python import cp_model
 from ..candidates import build_candidates
 from ..diagnose import diagnose
 from ..domain import Instance, Timetable
+from ..errors import InputError
 from ..interrupt import CtrlC, ctrl_c_ends_the_run
 from ..options import DTIME_PER_SECOND, SolveOptions
 from ..result import ModelStats, PenaltyTerm, ProgressPoint, Result, Status
@@ -287,6 +288,17 @@ def _improve_by_lns(
     return solver
 
 
+def _fits(instance: Instance, options: SolveOptions) -> bool:
+    """Whether the caller's hint is a valid week of ``instance`` (ids, rules, fixed bookings)."""
+    from ..validator import validate  # checking a week, as the greedy week is checked
+
+    assert options.hint is not None
+    try:
+        return validate(instance, options.hint, allow_shortfalls=options.allow_shortfalls) == []
+    except InputError:
+        return False  # it names a client, clinician, room or type the week no longer has
+
+
 def _starting_week(
     instance: Instance,
     tm: TimetableModel,
@@ -296,11 +308,14 @@ def _starting_week(
 ) -> tuple[Timetable | None, Timetable | None]:
     """Hint the model with a week to start from; returns it and the valid week to fall back on.
 
-    The start is the caller's hint, else the greedy week (also the fallback: the validator
-    accepted it), else the previous week when re-planning.
+    The start is the caller's hint when it is a valid week of this instance (then also the
+    fallback), else the greedy week (also the fallback: the validator accepted it), else the
+    previous week when re-planning. A hint that breaks a rule of this week (last week's,
+    after a discharge) is no start: CP-SAT could not complete it, and the search found no
+    week in 10 s where it finds one at once from the greedy week (a notebook walk-through).
     """
-    hint = options.hint
-    fallback: Timetable | None = None  # a valid week to return if CP-SAT finds none
+    hint = options.hint if options.hint is not None and _fits(instance, options) else None
+    fallback: Timetable | None = hint  # a valid week to return if CP-SAT finds none
     if hint is None and options.greedy_hint:
         from ..greedy import solve_greedy  # a constructive week to start the search from
 
