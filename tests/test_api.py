@@ -152,3 +152,66 @@ def test_last_weeks_timetable_as_a_hint_after_a_discharge_starts_from_the_greedy
     tm = TimetableModel(build_candidates(inst))
     hint, fallback = _starting_week(inst, tm, options, time.monotonic(), CtrlC())
     assert hint is last and fallback is last
+
+
+def test_every_reader_of_a_week_sees_an_edit_made_in_place(tmp_path):
+    # Found by a notebook walk-through: after a lookup was used, a client appended in
+    # place was scored, shown in the DataFrames and exported as the week before the edit.
+    from iop_scheduler import attendances_frame, score
+
+    inst, table = solved_tiny()
+    week = inst.model_copy(deep=True)
+    assert week.client_by_id  # the lookup is built and cached
+    newcomer = week.clients[0].model_copy(update={"id": "c99", "name": "New Client"})
+    week.clients.append(newcomer)
+    c1 = week.clients[0].id
+    moved = table.model_copy(deep=True)
+    for s in moved.sessions:
+        if c1 in s.clients:
+            s.clients = [("c99" if c == c1 else c) for c in s.clients]
+    assert score(week, moved) == score(week.model_dump(mode="json"), moved)
+    names = set(attendances_frame(week, moved)["client_name"])
+    assert "New Client" in names
+
+
+@pytest.mark.parametrize("reader", ["score", "sessions_frame", "explain", "compliance"])
+def test_readers_take_paths_and_say_where_a_results_timetable_is(reader, tmp_path):
+    import iop_scheduler
+    from iop_scheduler.explain import explain
+    from iop_scheduler.report.compliance import compliance
+
+    inst, table = solved_tiny()
+    week_path, table_path = tmp_path / "week.json", tmp_path / "table.json"
+    week_path.write_text(json.dumps(inst.model_dump(mode="json")), encoding="utf-8")
+    save_timetable(table, table_path)
+    functions = {"score": iop_scheduler.score, "sessions_frame": iop_scheduler.sessions_frame,
+                 "compliance": compliance}  # fmt: skip
+    if reader == "explain":
+        assert explain(str(week_path), time_limit=5).infeasible is False
+        return
+    assert functions[reader](str(week_path), str(table_path)) is not None
+    result = solve(inst, time_limit=1, workers=1, method="greedy")
+    with pytest.raises(TypeError, match=r"a Result's timetable is result\.timetable"):
+        functions[reader](inst, result)
+
+
+def test_replan_takes_the_options_as_keywords_and_apply_changes_takes_dicts():
+    from iop_scheduler.changes import apply_changes
+
+    inst, table = solved_tiny()
+    change = {"kind": "clinician_unavailable", "clinician": inst.clinicians[0].id, "day": "mon"}
+    week = apply_changes(inst, [change])
+    assert week.clinicians[0].availability != inst.clinicians[0].availability
+    outcome = replan(inst, table, [change], time_limit=5, workers=1)
+    assert outcome.result.status.has_timetable
+    with pytest.raises(TypeError, match="expected SolveOptions"):
+        replan(inst, table, [change], {"time_limit": 5})
+
+
+def test_notebook_reprs_are_one_line():
+    inst, table = solved_tiny()
+    assert repr(inst).startswith("Instance(name='tiny'") and len(repr(inst)) < 200
+    assert repr(table).startswith("Timetable(instance='tiny', status=")
+    assert "sessions=" in repr(table) and len(repr(table)) < 200
+    first = next(s for s in table.sessions if s.start == 540)
+    assert "start='09:00'" in repr(first)

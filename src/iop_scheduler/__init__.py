@@ -9,14 +9,14 @@ The public API::
     save_timetable(result.timetable, "week.json")
 """
 
-from .api import METHODS, solve, solve_with, validate
+from .api import METHODS, score, solve, solve_with, validate
 from .domain import Instance, ScheduledSession, Shortfall, Timetable
 from .errors import InputError
 from .frames import attendances_frame, sessions_frame
 from .io import load_instance, load_timetable, save_timetable, write_json_atomic
 from .options import SolveOptions
 from .result import PenaltyTerm, ProgressPoint, Result, Status
-from .validator import Violation, score
+from .validator import Violation
 
 __version__ = "0.1.0"
 

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Literal
 
 from .domain import Instance, Timetable, carry_session_ids
-from .io import as_instance, as_timetable
+from .io import InstanceLike, TimetableLike, as_instance, as_timetable
 from .options import SolveOptions
-from .result import ProgressPoint, Result
+from .result import PenaltyTerm, ProgressPoint, Result
 from .validator import Violation
+from .validator import score as score_checked
 from .validator import validate as validate_checked
-
-#: What the API accepts as a clinic week or a timetable: the object, its JSON data as a
-#: dict, or the path of its file. Each is checked again on entry (see `io.as_instance`).
-InstanceLike = Instance | dict[str, Any] | str | os.PathLike[str]
-TimetableLike = Timetable | dict[str, Any] | str | os.PathLike[str]
 
 Method = Literal["cpsat", "greedy"]
 METHODS: tuple[str, ...] = ("cpsat", "greedy")
@@ -146,4 +141,24 @@ def validate(
     """
     return validate_checked(
         as_instance(instance), as_timetable(timetable), allow_shortfalls=allow_shortfalls
+    )
+
+
+def score(
+    instance: InstanceLike,
+    timetable: TimetableLike,
+    *,
+    previous: TimetableLike | None = None,
+    allow_shortfalls: bool | None = None,
+) -> dict[str, PenaltyTerm]:
+    """The penalty of ``timetable`` term by term (SPEC section 5), as `validate` computes it.
+
+    Arguments as for `validate` (objects, dicts or file paths, checked again here);
+    ``previous`` adds the change term. The total is ``sum(t.cost for t in terms.values())``.
+    """
+    return score_checked(
+        as_instance(instance),
+        as_timetable(timetable),
+        previous=_checked_timetable(previous),
+        allow_shortfalls=allow_shortfalls,
     )

@@ -46,6 +46,7 @@ from .diagnose import diagnose
 from .domain import Availability, Instance, Timetable
 from .errors import InputError
 from .interrupt import ctrl_c_ends_the_run, stopped_early
+from .io import as_instance
 from .options import ModelSettings, SolveOptions
 from .result import Status
 from .validator import validate
@@ -326,6 +327,7 @@ def find_capacity(
     and seeds the search. ``on_probe(label, probe)`` is called after each solve. Ctrl-C
     ends the probe that runs and the search: the report says what was found so far.
     """
+    instance = as_instance(instance)  # a path, a dict, or an instance edited in Python
     check_track(instance, track)
     if max_added < 0:
         raise ValueError("max_added must be at least 0")

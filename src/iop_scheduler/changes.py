@@ -7,6 +7,7 @@ naming the change and the id, like any other bad input.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
@@ -222,7 +223,7 @@ def load_changes(path: str) -> Changes:
     return load_model(path, Changes)
 
 
-def load_scenarios(path: str) -> Scenarios:
+def load_scenarios(path: str | os.PathLike[str]) -> Scenarios:
     """Load a scenarios file; bad input raises `InputError`."""
     return load_model(path, Scenarios)
 
@@ -255,12 +256,20 @@ def _without(inst: Instance, availability: Any, day: Day, window: Any) -> dict[D
 
 
 def apply_changes(
-    instance: Instance, changes: list[Any], *, where: str = "changes", file: str | None = None
+    instance: Instance,
+    changes: Changes | Iterable[Any],
+    *,
+    where: str = "changes",
+    file: str | None = None,
 ) -> Instance:
-    """The week after the changes, checked like any instance; bad ids raise `InputError`."""
-    data = instance.model_dump(mode="json")
+    """The week after the changes, checked like any instance; bad ids raise `InputError`.
+
+    ``changes`` as `replan` takes them: a `Changes` (``load_changes(path)``) or a list of
+    changes, as objects or as the dicts of a change file.
+    """
+    data = instance.model_dump(mode="json", warnings=False)
     current = Instance.model_validate(data)
-    for index, change in enumerate(changes):
+    for index, change in enumerate(as_changes(changes)):
         here = f"{where}[{index}]"
         data = _apply_one(current, change, here, file)
         try:

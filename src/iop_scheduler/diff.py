@@ -83,6 +83,19 @@ class TimetableDiff:
     attendances_added: int
     sessions_unchanged: int
 
+    def __repr__(self) -> str:
+        return (
+            f"TimetableDiff(sessions_changed={len(self.sessions)}, "
+            f"sessions_unchanged={self.sessions_unchanged}, "
+            f"attendances_kept={self.attendances_kept}, "
+            f"attendances_removed={self.attendances_removed}, "
+            f"attendances_added={self.attendances_added}, clients={len(self.clients)})"
+        )
+
+    def __str__(self) -> str:
+        # print(diff) reads as the CLI's "What changed" (it printed the dataclass).
+        return "\n".join(self.lines())
+
     @property
     def changed_attendances(self) -> int:
         """Old (client, type, day, start) attendances that the new timetable does not have."""

@@ -271,6 +271,18 @@ class Instance(StrictModel):
     clients: list[Client]
     fixed_sessions: list[FixedSession] = Field(default_factory=list)
 
+    def __repr__(self) -> str:
+        # A notebook shows this: the week in a line, not 14,000 characters of data.
+        week = f", week_of={self.week_of.isoformat()!r}" if self.week_of else ""
+        return (
+            f"Instance(name={self.name!r}{week}, days={self.days!r}, "
+            f"clients={len(self.clients)}, clinicians={len(self.clinicians)}, "
+            f"rooms={len(self.rooms)}, session_types={len(self.session_types)}, "
+            f"fixed_sessions={len(self.fixed_sessions)})"
+        )
+
+    __str__ = __repr__
+
     # -- lookups -------------------------------------------------------------------------
 
     @cached_property
@@ -487,6 +499,16 @@ class ScheduledSession(StrictModel):
     room: str | None = None
     clients: list[str] = Field(default_factory=list)
 
+    def __repr__(self) -> str:
+        # Times as the file writes them, not minutes since midnight (540, 600).
+        return (
+            f"ScheduledSession(id={self.id!r}, type={self.type!r}, day={self.day!r}, "
+            f"start={format_hhmm(self.start)!r}, end={format_hhmm(self.end)!r}, "
+            f"clinician={self.clinician!r}, room={self.room!r}, clients={self.clients!r})"
+        )
+
+    __str__ = __repr__
+
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> ScheduledSession:
         # Not a grid violation to list: with a negative length every hour count of the
@@ -522,6 +544,16 @@ class Timetable(BaseModel):
     sessions: list[ScheduledSession] = Field(default_factory=list)
     shortfalls: list[Shortfall] = Field(default_factory=list)
     explanation: list[str] = Field(default_factory=list)
+
+    def __repr__(self) -> str:
+        # A notebook shows this: what the file holds, not 12,000 characters of sessions.
+        return (
+            f"Timetable(instance={self.instance!r}, status={self.status!r}, "
+            f"penalty={self.penalty!r}, bound={self.bound!r}, sessions={len(self.sessions)}, "
+            f"shortfalls={len(self.shortfalls)})"
+        )
+
+    __str__ = __repr__
 
 
 def carry_session_ids(

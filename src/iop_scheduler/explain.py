@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .candidates import build_candidates
 from .diagnose import Finding, diagnose
 from .domain import Instance
+from .io import as_instance
 
 
 @dataclass
@@ -26,6 +27,7 @@ def explain(instance: Instance, *, time_limit: float = 30.0) -> Explanation:
     ``time_limit`` bounds the whole call, the models' building included.
     """
     started = time.monotonic()
+    instance = as_instance(instance)  # a path, a dict, or an instance edited in Python
     candidates = build_candidates(instance)
     findings = diagnose(instance, candidates)
     if findings:

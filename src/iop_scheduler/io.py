@@ -18,6 +18,11 @@ from .errors import InputError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
+#: What the API accepts as a clinic week or a timetable: the object, its JSON data as a
+#: dict, or the path of its file. Each is checked again on entry (see `as_instance`).
+InstanceLike = Instance | dict[str, Any] | str | os.PathLike[str]
+TimetableLike = Timetable | dict[str, Any] | str | os.PathLike[str]
+
 
 def load_instance(path: str | os.PathLike[str]) -> Instance:
     """Load and check a clinic week (``iop-instance/1``); bad input raises `InputError`."""
@@ -45,7 +50,7 @@ def load_timetable(path: str | os.PathLike[str]) -> Timetable:
     return parse_model(data, Timetable, file=str(path))
 
 
-def as_instance(value: Instance | dict[str, Any] | str | os.PathLike[str]) -> Instance:
+def as_instance(value: InstanceLike) -> Instance:
     """A clinic week checked now: a path is loaded, a dict parsed, an `Instance` re-checked.
 
     An `Instance` changed in Python after it was loaded (a field assigned, a list edited,
@@ -56,7 +61,7 @@ def as_instance(value: Instance | dict[str, Any] | str | os.PathLike[str]) -> In
     return _as_model(value, Instance, load_instance, "an Instance", "an instance file")
 
 
-def as_timetable(value: Timetable | dict[str, Any] | str | os.PathLike[str]) -> Timetable:
+def as_timetable(value: TimetableLike) -> Timetable:
     """A timetable checked now, as `as_instance` does for a clinic week."""
     return _as_model(value, Timetable, load_timetable, "a Timetable", "a timetable file")
 
@@ -67,14 +72,21 @@ def _as_model(
     if isinstance(value, str | os.PathLike):
         return load(value)
     if isinstance(value, model):
-        return parse_model(value.model_dump(mode="json"), model)
+        # warnings=False: a list edited in Python may hold dicts (``clients.append({...})``),
+        # which pydantic's dump warns about once per item; they are checked just below.
+        return parse_model(value.model_dump(mode="json", warnings=False), model)
     if isinstance(value, dict):
         return parse_model(value, model)
-    raise TypeError(f"expected {what}, a dict or the path of {file}, not {type(value).__name__}")
+    kind = type(value).__name__
+    # A `Result` handed where its timetable is wanted: say where the timetable is.
+    hint = " (a Result's timetable is result.timetable)" if hasattr(value, "timetable") else ""
+    raise TypeError(f"expected {what}, a dict or the path of {file}, not {kind}{hint}")
 
 
-def save_timetable(timetable: Timetable, path: str | os.PathLike[str]) -> None:
+def save_timetable(timetable: Timetable | dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Write a timetable file (``iop-schedule/1``) atomically: all of it or nothing."""
+    if not isinstance(timetable, Timetable):
+        timetable = _as_model(timetable, Timetable, load_timetable, "a Timetable", "a file")
     write_json_atomic(path, dump_timetable(timetable))
 
 

@@ -34,6 +34,7 @@ def replan(
     options: SolveOptions | None = None,
     *,
     method: str = "cpsat",
+    **fields: Any,
 ) -> ReplanResult:
     """Re-plan a published week after ``changes`` (SPEC section 8).
 
@@ -47,7 +48,18 @@ def replan(
     ``changes`` is a `Changes` (``load_changes(path)``) or a list of changes, as objects or
     as the dicts of a change file (``{"kind": "clinician_removed", "clinician": "cl5"}``).
     The result holds the changed week, the `Result` and the difference from ``previous``.
+    ``options`` is a `SolveOptions`; or give its fields as keywords, as to `solve`
+    (``replan(week, last, changes, time_limit=30)``).
     """
+    if options is not None and not isinstance(options, SolveOptions):
+        raise TypeError(
+            f"options: expected SolveOptions, not {type(options).__name__} (or give its "
+            "fields as keywords: time_limit=30, workers=2, ...)"
+        )
+    if fields:
+        if options is not None:
+            raise TypeError("give either options or its fields as keywords, not both")
+        options = SolveOptions(**fields)
     previous = as_timetable(previous)
     week = apply_changes(as_instance(instance), as_changes(changes))
     settings = replace(options or SolveOptions(), previous=previous)

@@ -36,7 +36,7 @@ from .domain import (
 )
 from .errors import InputError
 from .escaping import escape_csv_cell, unescape_csv_cell
-from .io import read_text, write_files_atomic
+from .io import as_instance, read_text, write_files_atomic
 from .times import WEEK_DAYS, Day, format_hhmm, parse_hhmm
 
 PROGRAM_FILE = "program.csv"
@@ -740,6 +740,7 @@ def write_roster(instance: Instance, folder: str | os.PathLike[str]) -> list[Pat
             is written.
 
     """
+    instance = as_instance(instance)  # a path, a dict, or an instance edited in Python
     problem = _unwritable(instance)
     if problem:
         raise InputError(f"{problem}; rename it to export a roster")

@@ -37,7 +37,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .changes import Scenario, Scenarios, apply_scenario, as_scenario
+from .changes import Scenario, Scenarios, apply_scenario, as_scenario, load_scenarios
 from .domain import Instance, Shortfall, Timetable
 from .errors import InputError
 from .escaping import escape_csv_cell
@@ -201,7 +201,7 @@ def _short_by(shortfalls: Sequence[Shortfall], counts: Callable[[str], bool]) ->
 
 def scenario_weeks(
     instance: Instance,
-    scenarios: Scenarios | Sequence[Scenario | dict[str, Any]],
+    scenarios: Scenarios | Sequence[Scenario | dict[str, Any]] | str | os.PathLike[str],
     *,
     file: str | None = None,
 ) -> list[tuple[str, Instance]]:
@@ -210,6 +210,10 @@ def scenario_weeks(
     Errors name the file and ``scenarios[i] (name).changes[j]...``. Scenario names must be
     unique and may not be ``base`` (the unchanged week's name).
     """
+    if isinstance(scenarios, str | os.PathLike):
+        # The path of a scenarios file: walked as a sequence, it failed letter by letter.
+        file = file or str(scenarios)
+        scenarios = load_scenarios(scenarios)
     if isinstance(scenarios, Scenarios):
         items = scenarios.scenarios
     else:
@@ -241,7 +245,7 @@ def default_processes() -> int:
 
 def run_whatif(
     instance: Instance,
-    scenarios: Scenarios | Sequence[Scenario | dict[str, Any]],
+    scenarios: Scenarios | Sequence[Scenario | dict[str, Any]] | str | os.PathLike[str],
     *,
     time_limit: float = 30.0,
     workers_per_run: int = 1,

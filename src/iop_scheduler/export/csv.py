@@ -11,7 +11,7 @@ from typing import Any
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
 from ..escaping import escape_csv_cell, unescape_csv_cell
-from ..io import read_text, write_files_atomic
+from ..io import as_instance, as_timetable, read_text, write_files_atomic
 from .common import (
     ATTENDANCE_COLUMNS,
     SESSION_COLUMNS,
@@ -45,6 +45,7 @@ def export_csv(
     Both are built, and both targets checked, before either is replaced (`write_files_atomic`),
     so an error leaves the folder as it was.
     """
+    instance, timetable = as_instance(instance), as_timetable(timetable)
     # With a byte-order mark Excel reads the file as UTF-8 (José, not JosÃ©).
     files = {
         SESSIONS_FILE: table_text(SESSION_COLUMNS, session_rows(instance, timetable, week)),

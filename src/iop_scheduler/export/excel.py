@@ -11,7 +11,7 @@ from typing import Any
 
 from ..domain import Instance, Timetable
 from ..escaping import looks_like_formula
-from ..io import write_bytes_atomic
+from ..io import as_instance, as_timetable, write_bytes_atomic
 from ..times import WEEK_DAYS, format_hhmm
 from ..wording import plural
 from .common import (
@@ -52,6 +52,7 @@ def export_xlsx(
     instance: Instance, timetable: Timetable, path: str | os.PathLike[str], week: WeekDates
 ) -> Path:
     """Write the workbook (see `SHEETS`) to ``path`` atomically and return the path."""
+    instance, timetable = as_instance(instance), as_timetable(timetable)
     openpyxl = require_extra("openpyxl", "the Excel export")
     book = openpyxl.Workbook()
     book.remove(book.active)

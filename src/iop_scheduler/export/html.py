@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import Instance, ScheduledSession, Timetable
-from ..io import write_text_atomic
+from ..io import as_instance, as_timetable, write_text_atomic
 from ..times import format_hhmm, format_minutes
 from .common import (
     WeekDates,
@@ -153,6 +153,7 @@ def export_html(
     instance: Instance, timetable: Timetable, path: str | os.PathLike[str], week: WeekDates
 ) -> Path:
     """Write the week view to ``path`` atomically and return the path."""
+    instance, timetable = as_instance(instance), as_timetable(timetable)
     write_text_atomic(path, render_html(instance, timetable, week))
     return Path(path)
 

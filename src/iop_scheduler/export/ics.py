@@ -15,7 +15,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..domain import Instance, ScheduledSession, Timetable
 from ..errors import InputError
-from ..io import write_files_atomic
+from ..io import as_instance, as_timetable, write_files_atomic
 from ..wording import plural
 from .common import (
     WeekDates,
@@ -127,6 +127,7 @@ def export_ics(
     was. Calendar files of the folder that this export did not write are listed in
     `IcsExport.stale`, and left alone.
     """
+    instance, timetable = as_instance(instance), as_timetable(timetable)
     icalendar = require_extra("icalendar", "the iCalendar export")
     tz = parse_timezone(timezone)
     stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)

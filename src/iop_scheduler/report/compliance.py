@@ -21,6 +21,7 @@ from typing import Any
 
 from ..domain import Availability, Instance, ScheduledSession, Timetable
 from ..escaping import escape_markdown
+from ..io import as_instance, as_timetable
 from ..result import TERM_NAMES, PenaltyTerm, total_penalty
 from ..times import format_hhmm, monday_of
 from ..validator import score, shortfalls_allowed, validate, week_shortfalls
@@ -390,7 +391,13 @@ def _client(instance: Instance, client_id: str, items: list[ScheduledSession]) -
 def compliance(
     instance: Instance, timetable: Timetable, *, previous: Timetable | None = None
 ) -> Compliance:
-    """The report of a timetable of ``instance`` (``previous`` adds changes from it)."""
+    """The report of a timetable of ``instance`` (``previous`` adds changes from it).
+
+    Each may be an object, a dict or a file path, checked again here (an instance edited
+    in Python is reported as it is now).
+    """
+    instance, timetable = as_instance(instance), as_timetable(timetable)
+    previous = None if previous is None else as_timetable(previous)
     sessions = list(timetable.sessions)
     weights = instance.weights
     terms = score(instance, timetable, previous=previous)
