@@ -215,3 +215,18 @@ def test_notebook_reprs_are_one_line():
     assert "sessions=" in repr(table) and len(repr(table)) < 200
     first = next(s for s in table.sessions if s.start == 540)
     assert "start='09:00'" in repr(first)
+
+
+def test_a_hint_with_a_stale_shortfall_list_still_fits():
+    # Found by review: the file's own lists set aside a hint whose sessions were valid.
+    from iop_scheduler.domain import Shortfall
+    from iop_scheduler.validator import sessions_fit
+
+    inst, table = solved_tiny()
+    stale = table.model_copy(update={"shortfalls": [
+        Shortfall(client=inst.clients[0].id, rule="requires:individual", required=2,
+                  scheduled=1)]})  # fmt: skip
+    assert validate(inst, stale, allow_shortfalls=True) != []
+    assert sessions_fit(inst, stale, allow_shortfalls=True)
+    gone = inst.model_copy(update={"clients": inst.clients[1:]})
+    assert not sessions_fit(gone, table)

@@ -206,3 +206,18 @@ def test_a_time_limit_that_is_no_number_of_seconds_is_a_usage_error(command, val
     result = run(command, str(TINY), "--time-limit", value, *extra)
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and "--time-limit" in result.output
+
+
+def test_a_hint_that_breaks_rules_of_this_week_is_set_aside_with_a_note(tmp_path):
+    from solved_tiny import solved_tiny, tiny_files
+
+    inst, _ = solved_tiny()
+    _, last = tiny_files(tmp_path)
+    later = tmp_path / "later.json"
+    data = inst.model_dump(mode="json")
+    data["clients"] = data["clients"][1:]  # discharged since
+    later.write_text(json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["solve", str(later), "--hint", str(last),
+                                      "--time-limit", "3", "--workers", "1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"note: --hint {last} breaks rules of this week" in result.stderr

@@ -94,3 +94,24 @@ def test_a_solve_that_finds_no_timetable_keeps_the_timetable_the_file_held(tmp_p
     result = run(tmp_path, "solve", "inst.json", "-o", "result.json", "--time-limit", "5")
     assert result.exit_code == 1
     assert json.loads((tmp_path / "result.json").read_text())["status"] == "infeasible"
+
+
+@pytest.mark.parametrize("held", [b'{"format": ["report"]}', b'{"format": {"v": 1}}', b"[1, 2]",
+                                  b"\x00\x01binary", b""])  # fmt: skip
+def test_a_file_of_someone_elses_shape_is_replaced_as_before(tmp_path, held):
+    # Found by review: a "format" that is a list or an object crashed the guard.
+    tiny_files(tmp_path)
+    shutil.copy(ROOT / "instances" / "tiny.json", tmp_path / "inst.json")
+    (tmp_path / "out.txt").write_bytes(held)
+    result = run(tmp_path, "report", "inst.json", "week.json", "-o", "out.txt")
+    assert result.exit_code == 0, result.output
+
+
+def test_an_output_name_too_long_is_one_line(tmp_path):
+    # Found by review: the guards ran before the writability check and let the OSError of
+    # a 300-character name through as a traceback.
+    tiny_files(tmp_path)
+    shutil.copy(ROOT / "instances" / "tiny.json", tmp_path / "inst.json")
+    result = run(tmp_path, "report", "inst.json", "week.json", "-o", "x" * 300 + ".txt")
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

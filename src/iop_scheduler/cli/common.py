@@ -130,14 +130,19 @@ def keeps_other_kind(path: str | None, writes: str | None, option: str = "-o") -
     a workbook, so that every project file there is kept). A coordinator walk-through
     replaced a published timetable with a roster (``import-csv -o week.json``).
     """
-    if not path or not Path(path).is_file():
+    if not path:
         return
     try:
-        held = json.loads(Path(path).read_bytes())
+        with open(path, "rb") as handle:
+            if handle.read(1) != b"{":  # ours start so; a workbook or a page is left alone
+                return
+            held = json.loads(b"{" + handle.read())
     except (OSError, ValueError):
-        return  # not a whole JSON file: not one of ours
+        # Not there, or not to be read (a name too long: `ensure_writable` says so in
+        # one line), or not a whole JSON file: not one of ours.
+        return
     kind = held.get("format") if isinstance(held, dict) else None
-    if kind in _HOLDS and kind != writes:
+    if isinstance(kind, str) and kind in _HOLDS and kind != writes:
         raise InputError(
             f"{option} {path} holds {_HOLDS[kind]}: writing there would replace it; "
             "choose another name"
@@ -160,12 +165,12 @@ def kept_earlier_timetable(status: Status, output: str) -> bool:
     It should when the file holds a timetable already: a re-run with too short a time
     limit replaced the published week with an empty result (coordinator walk-through).
     """
-    if status.has_timetable or not Path(output).is_file():
+    if status.has_timetable:
         return False
     try:
         held = json.loads(Path(output).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
+        return False  # not there, not to be read, or no JSON: nothing to keep
     return (
         isinstance(held, dict)
         and held.get("format") == "iop-schedule/1"

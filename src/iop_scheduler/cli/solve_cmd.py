@@ -12,6 +12,7 @@ from ..errors import EXIT_FINDINGS, EXIT_OK
 from ..io import dump_timetable, ensure_writable, load_instance, write_json_atomic
 from ..options import SolveOptions
 from ..report.summary import result_summary
+from ..validator import sessions_fit
 from .common import (
     ProgressPrinter,
     handles_input_errors,
@@ -98,6 +99,14 @@ def solve_command(
         previous=load_option_timetable(previous, week, "--previous") if previous else None,
         hint=load_option_timetable(hint, week, "--hint") if hint else None,
     )
+    if options.hint is not None and method == "cpsat" and not sessions_fit(
+        week, options.hint, allow_shortfalls=allow_shortfalls
+    ):
+        click.echo(
+            f"note: --hint {hint} breaks rules of this week (run `iop-scheduler validate "
+            f"{instance} {hint}`); the search starts from the greedy week instead",
+            err=True,
+        )
     with ProgressPrinter(progress) as printer:
         options.on_progress = printer
         result = solve_with(week, options, method=method)

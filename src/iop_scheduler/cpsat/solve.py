@@ -17,7 +17,6 @@ from ortools.sat.python import cp_model
 from ..candidates import build_candidates
 from ..diagnose import diagnose
 from ..domain import Instance, Timetable
-from ..errors import InputError
 from ..interrupt import CtrlC, ctrl_c_ends_the_run
 from ..options import DTIME_PER_SECOND, SolveOptions
 from ..result import ModelStats, PenaltyTerm, ProgressPoint, Result, Status
@@ -289,14 +288,11 @@ def _improve_by_lns(
 
 
 def _fits(instance: Instance, options: SolveOptions) -> bool:
-    """Whether the caller's hint is a valid week of ``instance`` (ids, rules, fixed bookings)."""
-    from ..validator import validate  # checking a week, as the greedy week is checked
+    """Whether the caller's hint is a valid week of ``instance`` (its sessions, that is)."""
+    from ..validator import sessions_fit  # checking a week, as the greedy week is checked
 
     assert options.hint is not None
-    try:
-        return validate(instance, options.hint, allow_shortfalls=options.allow_shortfalls) == []
-    except InputError:
-        return False  # it names a client, clinician, room or type the week no longer has
+    return sessions_fit(instance, options.hint, allow_shortfalls=options.allow_shortfalls)
 
 
 def _starting_week(

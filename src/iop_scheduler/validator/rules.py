@@ -677,6 +677,25 @@ def week_shortfalls(instance: Instance, timetable: Timetable) -> list[Shortfall]
     ]
 
 
+#: The rules about a timetable file's header and lists, not about its sessions.
+FILE_RULES = ("status", "shortfalls", "session_ids")
+
+
+def sessions_fit(
+    instance: Instance, timetable: Timetable, *, allow_shortfalls: bool | None = None
+) -> bool:
+    """Whether the timetable's sessions break no rule of ``instance`` (ids included).
+
+    The file's own header and lists (`FILE_RULES`) do not count: a week to start a search
+    from is judged by its sessions (a stale shortfall list set aside a valid one: review).
+    """
+    try:
+        found = validate(instance, timetable, allow_shortfalls=allow_shortfalls)
+    except InputError:
+        return False  # it names a client, clinician, room or type the week does not have
+    return all(v.rule in FILE_RULES for v in found)
+
+
 def validate(
     instance: Instance, timetable: Timetable, *, allow_shortfalls: bool | None = None
 ) -> list[Violation]:
