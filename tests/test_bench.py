@@ -194,7 +194,7 @@ def test_ctrl_c_writes_the_runs_that_finished(tmp_path, monkeypatch):
     out = tmp_path / "results"
     result = CliRunner().invoke(cli, ["bench", str(TINY), "--time-limit", "2", "--seeds", "1",
                                       "--workers", "1", "-o", str(out)])  # fmt: skip
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 130, result.output
     rows = list(csv.DictReader((out / "results.csv").open()))
     assert [row["method"] for row in rows] == ["greedy"]
     assert "Stopped by Ctrl-C: the results hold the 1 of 2 run(s) that finished" in result.stderr

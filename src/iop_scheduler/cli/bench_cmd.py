@@ -70,7 +70,8 @@ def bench_command(
     gap, time to the first valid and to the best timetable, wall time, peak memory and model
     size. Writes results.csv, history.csv (penalty and bound over time), results.md and plots.
     Ctrl-C stops the benchmark and writes the runs that finished (the run it cut short is
-    left out). Exit status: 0 written, 2 bad input, 130 Ctrl-C before any run finished.
+    left out). Exit status: 0 every run written, 2 bad input, 130 stopped by Ctrl-C (the
+    runs that finished written, if any).
 
     \b
     Examples:
@@ -154,3 +155,4 @@ def bench_command(
             "finished (the run cut short is left out).",
             err=True,
         )
+        sys.exit(EXIT_STOPPED)  # written, but not the whole protocol: a script can tell
