@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,27 @@ def test_plot_command_rejects_a_timetable_of_another_week(tmp_path):
     result = CliRunner().invoke(cli, ["plot", str(other), str(table), "-o", str(tmp_path / "p")])
     assert result.exit_code == 2 and "unknown" in result.stderr
     assert not (tmp_path / "p").exists()
+
+
+def test_plot_of_a_broken_draft_says_so_and_an_empty_week_draws_quietly(tmp_path):
+    # Found by a walk-through: a session moved out of hours vanished from the charts,
+    # exit 0; an empty week printed matplotlib's "No artists with labels" warning.
+    import json
+
+    instance, table = tiny_files(tmp_path)
+    data = json.loads(Path(table).read_text(encoding="utf-8"))
+    data["sessions"][0]["start"], data["sessions"][0]["end"] = "21:00", "22:00"
+    late = tmp_path / "late.json"
+    late.write_text(json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["plot", str(instance), str(late), "-o", str(tmp_path / "p")])
+    assert result.exit_code == 1 and (tmp_path / "p" / "week_grid.png").is_file()
+    assert f"note: {late} breaks" in result.stderr and "iop-scheduler validate" in result.stderr
+    data["sessions"] = []
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps(data), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = CliRunner().invoke(cli, ["plot", str(instance), str(empty), "-o",
+                                          str(tmp_path / "q")])  # fmt: skip
+    assert not [w for w in caught if "No artists with labels" in str(w.message)]
+    assert "No artists with labels" not in result.stderr

@@ -36,7 +36,7 @@ from typing import Any
 
 from .domain import Instance, ScheduledSession, Timetable, number_sessions
 from .errors import InputError
-from .times import DAY_NAMES, WEEK_DAYS, format_hhmm
+from .times import DAY_NAMES, WEEK_DAYS, format_hhmm, monday_of
 from .wording import plural
 
 # -- vocabulary ---------------------------------------------------------------------------
@@ -1428,6 +1428,8 @@ def _assemble(
         from .validator import score
 
         timetable.penalty = total_penalty(score(instance, timetable))
+        if instance.week_of is not None:  # as every timetable the tool writes records it
+            timetable.week_of = monday_of(instance.week_of).isoformat()  # type: ignore[attr-defined]
     summary = _summary(settings, data, clients, timetable, notes)
     return GeneratedWeek(instance, data, timetable, summary, notes)
 

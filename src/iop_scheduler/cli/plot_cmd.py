@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
+from ..validator import validate
 from .common import handles_input_errors, note_other_clinic
 
 
@@ -28,7 +30,8 @@ def plot_command(instance: str, timetable: str, output: str | None) -> None:
     week_grid.png: a panel per day, rooms down the side, time across, a bar per session
     coloured by type and labelled with the type, leader and number of clients.
     clinician_load.png: each clinician's hours per day, and per week by session type,
-    against their daily and weekly maximums. Exit status: 0 written, 2 bad input.
+    against their daily and weekly maximums. Exit status: 0 written, 1 written but the
+    timetable breaks rules (a note names one), 2 bad input.
 
     \b
     Example:
@@ -43,5 +46,16 @@ def plot_command(instance: str, timetable: str, output: str | None) -> None:
     table = load_timetable(timetable)
     ensure_timetable(week, table, file=timetable)
     note_other_clinic(week, table, timetable)
+    broken = validate(week, table)
+    if broken:
+        # Drawn all the same, but the charts cannot show every break (a session out of
+        # hours or on another day has no place; two in one room overlap): said out loud,
+        # as `export` does (found by a walk-through that saw such sessions vanish).
+        click.echo(
+            f"note: {timetable} breaks {len(broken)} rule(s), for example: {broken[0]}; "
+            f"the charts may not show it: run `iop-scheduler validate {instance} {timetable}`",
+            err=True,
+        )
     files = write_plots(week, table, target)
     click.echo(f"Wrote {', '.join(f.name for f in files)} to {target}")
+    sys.exit(EXIT_FINDINGS if broken else EXIT_OK)

@@ -173,7 +173,7 @@ def clinician_load_figure(instance: Instance, timetable: Timetable) -> Figure:
     by_day.set_ylabel("hours led per day")
     by_day.set_title("Hours led per day (dashed: the clinician's daily maximum)", loc="left",
                      fontsize=10, fontweight="bold")  # fmt: skip
-    by_day.legend(ncols=len(days), fontsize=8, loc="upper right")
+    legend_if_labelled(by_day, ncols=len(days), fontsize=8, loc="upper right")
     by_day.grid(axis="y", color="#dddddd", linewidth=0.6)
     by_day.set_axisbelow(True)
     colours = type_colours(instance)
@@ -196,7 +196,7 @@ def clinician_load_figure(instance: Instance, timetable: Timetable) -> Figure:
         "Hours led this week by session type (dashed: the clinician's weekly maximum)",
         loc="left", fontsize=10, fontweight="bold",
     )  # fmt: skip
-    by_type.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    legend_if_labelled(by_type, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     by_type.grid(axis="y", color="#dddddd", linewidth=0.6)
     by_type.set_axisbelow(True)
     for ax in (by_day, by_type):
