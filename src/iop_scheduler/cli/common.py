@@ -23,6 +23,7 @@ from ..io import load_timetable
 from ..result import PenaltyTerm, ProgressPoint, Status
 from ..times import monday_of
 from ..validator import check_references
+from ..validator import validate as validate_checked
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,6 +92,27 @@ def _planned_monday(timetable: Timetable) -> dt.date | None:
         return monday_of(dt.date.fromisoformat(planned)) if isinstance(planned, str) else None
     except ValueError:
         return None  # an extra field a person wrote: not ours to judge
+
+
+def note_broken_rules(
+    week: Instance, table: Timetable, instance_file: str, timetable_file: str
+) -> bool:
+    """A note on stderr when the timetable breaks rules; returns whether it does.
+
+    For the views (`export`, `plot`), which draw a draft all the same (a coordinator may
+    share one) but lay sessions out by day, time and room, so that a session out of hours,
+    on another day or double-booked may not show: said out loud, with the command that
+    lists every break (walk-throughs saw such sessions vanish, exit 0).
+    """
+    broken = validate_checked(week, table)
+    if broken:
+        click.echo(
+            f"note: {timetable_file} breaks {len(broken)} rule(s), for example: {broken[0]}; "
+            f"the views may not show it: run `iop-scheduler validate {instance_file} "
+            f"{timetable_file}` for the list",
+            err=True,
+        )
+    return bool(broken)
 
 
 def outputs_apart(

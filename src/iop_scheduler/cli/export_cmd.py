@@ -12,11 +12,11 @@ from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..export import FORMATS, export_csv, export_html, export_ics, export_xlsx, resolve_week
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
-from ..validator import validate
 from .common import (
     checked_week_of,
     handles_input_errors,
     keeps_other_kind,
+    note_broken_rules,
     note_other_clinic,
     outputs_apart,
 )
@@ -136,15 +136,7 @@ def export_command(
     table = load_timetable(timetable)
     ensure_timetable(week, table, file=timetable)
     note_other_clinic(week, table, timetable)
-    broken = validate(week, table)
-    if broken:
-        # Exported all the same (a coordinator may be sharing a draft), but said out loud:
-        # the views lay sessions out by day and room and may not show a broken one.
-        click.echo(
-            f"note: {timetable} breaks {len(broken)} rule(s), for example: {broken[0]}; "
-            f"run `iop-scheduler validate {instance} {timetable}` for the list",
-            err=True,
-        )
+    broken = note_broken_rules(week, table, instance, timetable)
     dates = resolve_week(week, checked_week_of(week_of.date()) if week_of else None)
     if dates.note:
         click.echo(dates.note, err=True)

@@ -10,8 +10,7 @@ import click
 from ..errors import EXIT_FINDINGS, EXIT_OK, InputError
 from ..export.common import ensure_timetable
 from ..io import load_instance, load_timetable
-from ..validator import validate
-from .common import handles_input_errors, note_other_clinic
+from .common import handles_input_errors, note_broken_rules, note_other_clinic
 
 
 @click.command("plot")
@@ -46,16 +45,7 @@ def plot_command(instance: str, timetable: str, output: str | None) -> None:
     table = load_timetable(timetable)
     ensure_timetable(week, table, file=timetable)
     note_other_clinic(week, table, timetable)
-    broken = validate(week, table)
-    if broken:
-        # Drawn all the same, but the charts cannot show every break (a session out of
-        # hours or on another day has no place; two in one room overlap): said out loud,
-        # as `export` does (found by a walk-through that saw such sessions vanish).
-        click.echo(
-            f"note: {timetable} breaks {len(broken)} rule(s), for example: {broken[0]}; "
-            f"the charts may not show it: run `iop-scheduler validate {instance} {timetable}`",
-            err=True,
-        )
+    broken = note_broken_rules(week, table, instance, timetable)
     files = write_plots(week, table, target)
     click.echo(f"Wrote {', '.join(f.name for f in files)} to {target}")
     sys.exit(EXIT_FINDINGS if broken else EXIT_OK)
