@@ -27,7 +27,15 @@ from pydantic import (
     model_validator,
 )
 
-from .times import ALLOWED_SLOT_MINUTES, WEEK_DAYS, Day, day_index, format_hhmm, parse_hhmm
+from .times import (
+    ALLOWED_SLOT_MINUTES,
+    WEEK_DAYS,
+    Day,
+    day_index,
+    format_hhmm,
+    monday_of,
+    parse_hhmm,
+)
 
 INSTANCE_FORMAT = "iop-instance/1"
 SCHEDULE_FORMAT: Literal["iop-schedule/1"] = "iop-schedule/1"
@@ -554,6 +562,27 @@ class Timetable(BaseModel):
         )
 
     __str__ = __repr__
+
+
+def record_planned_week(timetable: Timetable, instance: Instance) -> Timetable:
+    """Write into ``timetable`` the Monday of the week it was planned for (``week_of``).
+
+    An extra field (SPEC 9.15) that every timetable the tool writes carries when its
+    instance names a week: a timetable names only its clinic, so last week's file could be
+    exported under this week's dates (coordinator walk-through). `planned_monday` reads it.
+    """
+    if instance.week_of is not None:
+        timetable.week_of = monday_of(instance.week_of).isoformat()  # type: ignore[attr-defined]
+    return timetable
+
+
+def planned_monday(timetable: Timetable) -> dt.date | None:
+    """The Monday of the week a timetable records it was planned for (None: not said)."""
+    planned = (timetable.model_extra or {}).get("week_of")
+    try:
+        return monday_of(dt.date.fromisoformat(planned)) if isinstance(planned, str) else None
+    except ValueError:
+        return None  # an extra field a person wrote: not ours to judge
 
 
 def carry_session_ids(

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from .domain import Instance, ScheduledSession, Timetable, number_sessions
+from .domain import Instance, ScheduledSession, Timetable, number_sessions, record_planned_week
 from .errors import InputError
-from .times import DAY_NAMES, WEEK_DAYS, format_hhmm, monday_of
+from .times import DAY_NAMES, WEEK_DAYS, format_hhmm
 from .wording import plural
 
 # -- vocabulary ---------------------------------------------------------------------------
@@ -1428,8 +1428,7 @@ def _assemble(
         from .validator import score
 
         timetable.penalty = total_penalty(score(instance, timetable))
-        if instance.week_of is not None:  # as every timetable the tool writes records it
-            timetable.week_of = monday_of(instance.week_of).isoformat()  # type: ignore[attr-defined]
+        record_planned_week(timetable, instance)
     summary = _summary(settings, data, clients, timetable, notes)
     return GeneratedWeek(instance, data, timetable, summary, notes)
 

@@ -11,9 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from .candidates import hours_to_minutes_ceil
-from .domain import Instance, ScheduledSession, Shortfall, Timetable
+from .domain import Instance, ScheduledSession, Shortfall, Timetable, record_planned_week
 from .result import PenaltyTerm, total_penalty
-from .times import monday_of
 
 SHORTFALL_UNIT = 60
 
@@ -164,11 +163,7 @@ def scored_timetable(
         shortfalls=week_shortfalls(instance, sessions) if allow_shortfalls else [],
     )
     timetable.penalty_terms = {n: t.cost for n, t in terms.items()}  # type: ignore[attr-defined]
-    if instance.week_of is not None:
-        # The week it was planned for (an extra field, SPEC 9.15): a timetable names only
-        # its clinic, so last week's file could be exported under this week's dates.
-        monday = monday_of(instance.week_of).isoformat()
-        timetable.week_of = monday  # type: ignore[attr-defined]
+    record_planned_week(timetable, instance)
     if allow_shortfalls:
         timetable.allow_shortfalls = True  # type: ignore[attr-defined]
     return timetable, terms

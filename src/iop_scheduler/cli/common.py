@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..domain import Instance, Timetable, check_week_date
+from ..domain import Instance, Timetable, check_week_date, planned_monday
 from ..errors import EXIT_INPUT_ERROR, InputError
 from ..io import load_timetable
 from ..result import PenaltyTerm, ProgressPoint, Status
@@ -71,7 +71,7 @@ def note_other_clinic(
             f"note: {what} is a timetable of '{timetable.instance}', checked against '{name}'",
             err=True,
         )
-    planned = _planned_monday(timetable)
+    planned = planned_monday(timetable)
     week_of = None if isinstance(instance, str) or instance.week_of is None else instance.week_of
     if not option and planned is not None and week_of is not None and (
         planned != monday_of(week_of)
@@ -83,15 +83,6 @@ def note_other_clinic(
             f"is the week of {monday_of(week_of).isoformat()}",
             err=True,
         )
-
-
-def _planned_monday(timetable: Timetable) -> dt.date | None:
-    """The Monday of the week a timetable records it was planned for (None: not said)."""
-    planned = (timetable.model_extra or {}).get("week_of")
-    try:
-        return monday_of(dt.date.fromisoformat(planned)) if isinstance(planned, str) else None
-    except ValueError:
-        return None  # an extra field a person wrote: not ours to judge
 
 
 def note_broken_rules(
