@@ -143,23 +143,31 @@ def keeps_other_kind(path: str | None, writes: str | None, option: str = "-o") -
     a workbook, so that every project file there is kept). A coordinator walk-through
     replaced a published timetable with a roster (``import-csv -o week.json``).
     """
-    if not path:
-        return
-    try:
-        with open(path, "rb") as handle:
-            if handle.read(1) != b"{":  # ours start so; a workbook or a page is left alone
-                return
-            held = json.loads(b"{" + handle.read())
-    except (OSError, ValueError):
-        # Not there, or not to be read (a name too long: `ensure_writable` says so in
-        # one line), or not a whole JSON file: not one of ours.
-        return
-    kind = held.get("format") if isinstance(held, dict) else None
+    held = _json_object(path) if path else None
+    kind = held.get("format") if held is not None else None
     if isinstance(kind, str) and kind in _HOLDS and kind != writes:
         raise InputError(
             f"{option} {path} holds {_HOLDS[kind]}: writing there would replace it; "
             "choose another name"
         )
+
+
+def _json_object(path: str) -> dict[str, Any] | None:
+    """The JSON object a file holds (None: no such file, not readable, or not one).
+
+    Reads past the first bytes only when they open an object, so that a workbook or a
+    page about to be replaced is not read whole; a name too long to open is None here
+    (`ensure_writable` then says why in one line).
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64)
+            if not head.lstrip().startswith(b"{"):  # a JSON object opens so
+                return None
+            held = json.loads(head + handle.read())
+    except (OSError, ValueError):
+        return None
+    return held if isinstance(held, dict) else None
 
 
 def _same_file(first: str, second: str) -> bool:
@@ -180,12 +188,9 @@ def kept_earlier_timetable(status: Status, output: str) -> bool:
     """
     if status.has_timetable:
         return False
-    try:
-        held = json.loads(Path(output).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False  # not there, not to be read, or no JSON: nothing to keep
+    held = _json_object(output)
     return (
-        isinstance(held, dict)
+        held is not None
         and held.get("format") == "iop-schedule/1"
         and held.get("status") in ("optimal", "feasible")
     )
