@@ -32,7 +32,6 @@ from .common import (
     overlap_lanes,
     room_name,
     roomless_label,
-    roomless_lanes,
     sorted_sessions,
     text_colour,
     type_colours,
@@ -77,11 +76,11 @@ def page_data(instance: Instance, timetable: Timetable, week: WeekDates) -> dict
         items = by.get((kind, entity_id), [])
         extra: dict[str, Any] = {}
         # Sessions at the same time get lanes of their own, side by side: telehealth ones
-        # by right, and in a draft that breaks rules a double-booked clinician's, client's
-        # or room's (stacked in one cell, one hid the other: found by a review).
-        lanes = roomless_lanes(items) if kind == "room" and not entity_id else None
-        lanes = lanes if lanes is not None else overlap_lanes(items)
-        if any(lanes.values()) or (kind == "room" and not entity_id):
+        # by right (its tab always has lanes), and in a draft that breaks rules a
+        # double-booked clinician's, client's or room's (stacked in one cell, one hid the
+        # other: found by a review).
+        lanes = overlap_lanes(items)
+        if (kind == "room" and not entity_id) or any(lanes.values()):
             extra = {
                 "lanes": [lanes[s.id] for s in items],
                 "dayLanes": lane_counts(items, lanes),
