@@ -704,12 +704,11 @@ def comparison_notes(outcomes: Sequence[ScenarioOutcome], *, limit: int = 8) -> 
                 more = len(names) - limit
                 who = ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
                 shown.append(f"{who} ({', '.join(short_of)})")
-            tail = ""
             # A week not proven optimal may serve them: a longer solve can find it (an
             # operations walk-through found "under-served" weeks that `explain` scheduled).
             proven = outcome.status is Status.OPTIMAL
             when = "" if proven else " in the week found in the time limit (not proven):"
-            notes.append(f"{outcome.name}: under-served{when} {'; '.join(shown)}{tail}")
+            notes.append(f"{outcome.name}: under-served{when} {'; '.join(shown)}")
         if outcome.proven_short:
             more = len(outcome.proven_short) - 1
             also = f" (and {more} more: `iop-scheduler explain` lists them)" if more else ""
