@@ -86,7 +86,7 @@ def _as_model(
 def save_timetable(timetable: Timetable | dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Write a timetable file (``iop-schedule/1``) atomically: all of it or nothing."""
     if not isinstance(timetable, Timetable):
-        timetable = _as_model(timetable, Timetable, load_timetable, "a Timetable", "a file")
+        timetable = as_timetable(timetable)  # a dict, or a Result (refused, saying why)
     write_json_atomic(path, dump_timetable(timetable))
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .api import solve_with
-from .changes import Changes, apply_changes, as_changes
+from .changes import Changes, apply_changes
 from .diff import TimetableDiff, diff_timetables
 from .domain import Instance, Timetable
 from .interrupt import CtrlC, ctrl_c_ends_the_run
@@ -61,7 +61,7 @@ def replan(
             raise TypeError("give either options or its fields as keywords, not both")
         options = SolveOptions(**fields)
     previous = as_timetable(previous)
-    week = apply_changes(as_instance(instance), as_changes(changes))
+    week = apply_changes(as_instance(instance), changes)
     settings = replace(options or SolveOptions(), previous=previous)
     if method == "cpsat":
         with ctrl_c_ends_the_run() as ctrl_c:
